@@ -1,0 +1,37 @@
+package frame
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestAppendClose(t *testing.T) {
+	assert.Equal(t, `c[3000,"Go away!"]`, string(AppendClose(nil, 3000, "Go away!")))
+	assert.Equal(t, `c[2010,"Another connection still open"]`,
+		string(AppendClose(nil, 2010, "Another connection still open")))
+	assert.Equal(t, `xc[1002,"a\"b"]`, string(AppendClose([]byte("x"), 1002, `a"b`)))
+}
+
+func TestAppendMessages(t *testing.T) {
+	tests := []struct {
+		msgs []string
+		want string
+	}{
+		{nil, `a[]`},
+		{[]string{"x"}, `a["x"]`},
+		{[]string{"x", "y"}, `a["x","y"]`},
+		{[]string{"", "\u2028", "\n"}, `a["","\u2028","\n"]`},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, string(AppendMessages(nil, tt.msgs...)))
+	}
+}
+
+func TestFrameRoundTrip(t *testing.T) {
+	msgs := []string{"a", "\ufff0", "\xed\xa0\x80", "😀", `"\`}
+	f := AppendMessages(nil, msgs...)
+	got, err := DecodeMessages(nil, f[1:])
+	assert.NoError(t, err)
+	assert.Equal(t, msgs, got)
+}
