@@ -1,0 +1,171 @@
+// Command echo serves the test services of the SockJS protocol suite, the
+// same ones as sockjs-erlang's test server, and a page at / to try them in a
+// browser:
+//
+//	/echo                     echoes every message (response limit 4 KiB)
+//	/close                    closes every session with 3000 "Go away!" on open
+//	/amplify                  answers a message "N" with 2^N 'x' characters
+//	/broadcast                sends every message to every open session
+//	/disabled_websocket_echo  echo without the websocket transports
+//	/cookie_needed_echo       echo that sets the JSESSIONID cookie
+//
+// Usage:
+//
+//	go run ./examples/echo [-addr :8081] [-sockjs-url URL] [-v]
+package main
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"flag"
+	"fmt"
+	"html/template"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gosockjs/sockjs"
+)
+
+//go:embed index.html
+var indexHTML string
+
+func main() {
+	addr := flag.String("addr", ":8081", "address to listen on")
+	sockjsURL := flag.String("sockjs-url", sockjs.DefaultSockJSURL, "URL of the sockjs-client script, for the iframe transports and the page at /")
+	verbose := flag.Bool("v", false, "log every request")
+	flag.Parse()
+
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	srv, err := newServer(*sockjsURL, logger)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("listening on http://%s\n", ln.Addr())
+
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.shutdown(shutdown)
+		hs.Shutdown(shutdown)
+	}()
+	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		log.Fatal(err)
+	}
+}
+
+// server routes requests to the services by prefix. It does not use
+// http.ServeMux, whose path cleaning answers some of the protocol's URLs
+// (such as /echo//) with a redirect where the protocol wants 404.
+type server struct {
+	services []*sockjs.Handler
+	page     *template.Template
+	data     struct{ SockJSURL string }
+}
+
+func newServer(sockjsURL string, logger *slog.Logger) (*server, error) {
+	page, err := template.New("index").Parse(indexHTML)
+	if err != nil {
+		return nil, err
+	}
+	opts := sockjs.Options{SockJSURL: sockjsURL, Logger: logger}
+	s := &server{page: page}
+	s.data.SockJSURL = sockjsURL
+
+	echoOpts := opts
+	echoOpts.ResponseLimit = 4096
+	noWS := opts
+	noWS.DisableWebsocket = true
+	cookie := opts
+	cookie.CookieNeeded = true
+
+	var broadcast *sockjs.Handler
+	broadcast = sockjs.NewHandler("/broadcast", func(c *sockjs.Conn, ev sockjs.Event, _ struct{}) struct{} {
+		if ev.Type == sockjs.EventRecv {
+			broadcast.Broadcast(ev.Data)
+		}
+		return struct{}{}
+	}, struct{}{}, opts)
+
+	s.services = []*sockjs.Handler{
+		sockjs.NewHandler("/echo", echo, struct{}{}, echoOpts),
+		sockjs.NewHandler("/close", closer, struct{}{}, opts),
+		sockjs.NewHandler("/amplify", amplify, struct{}{}, opts),
+		broadcast,
+		sockjs.NewHandler("/disabled_websocket_echo", echo, struct{}{}, noWS),
+		sockjs.NewHandler("/cookie_needed_echo", echo, struct{}{}, cookie),
+	}
+	return s, nil
+}
+
+// echo sends every message back.
+func echo(c *sockjs.Conn, ev sockjs.Event, st struct{}) struct{} {
+	if ev.Type == sockjs.EventRecv {
+		c.Send(ev.Data)
+	}
+	return st
+}
+
+// closer closes every session as soon as it opens.
+func closer(c *sockjs.Conn, ev sockjs.Event, st struct{}) struct{} {
+	if ev.Type == sockjs.EventInit {
+		c.Close(3000, "Go away!")
+	}
+	return st
+}
+
+// amplify answers "N" with 2^N 'x' characters, N from 1 to 18.
+func amplify(c *sockjs.Conn, ev sockjs.Event, st struct{}) struct{} {
+	if ev.Type == sockjs.EventRecv {
+		n, err := strconv.Atoi(strings.TrimSpace(ev.Data))
+		if err != nil || n < 1 || n > 18 {
+			n = 1
+		}
+		c.Send(strings.Repeat("x", 1<<n))
+	}
+	return st
+}
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	for _, h := range s.services {
+		p := h.Prefix()
+		if r.URL.Path == p || strings.HasPrefix(r.URL.Path, p+"/") {
+			h.ServeHTTP(w, r)
+			return
+		}
+	}
+	if r.URL.Path == "/" {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		s.page.Execute(w, s.data)
+		return
+	}
+	http.NotFound(w, r)
+}
+
+// shutdown closes every session of every service.
+func (s *server) shutdown(ctx context.Context) {
+	for _, h := range s.services {
+		h.Shutdown(ctx)
+	}
+}

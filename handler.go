@@ -1,0 +1,256 @@
+package sockjs
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gosockjs/sockjs/internal/frame"
+)
+
+// Handler serves the SockJS protocol for one service under a URL prefix. It
+// implements http.Handler. Create it with NewHandler.
+type Handler struct {
+	prefix    string
+	opts      Options
+	logger    *slog.Logger
+	newCall   func() func(*Conn, Event)
+	sessions  registry
+	iframe    iframePage
+	upgrader  wsUpgrader
+	stats     counters
+	closing   chan struct{} // closed by Shutdown
+	closeOnce sync.Once
+}
+
+// NewHandler returns a Handler that serves the SockJS service at prefix, a
+// URL path such as "/echo" matched literally against the start of the request
+// path as the handler sees it (after any http.StripPrefix). Mount it for the
+// prefix and everything under it:
+//
+//	h := sockjs.NewHandler("/echo", echo, nil, sockjs.Options{})
+//	mux.Handle("/echo", h)
+//	mux.Handle("/echo/", h)
+//
+// Every session runs callback with its own copy of state, initially state.
+func NewHandler[S any](prefix string, callback Callback[S], state S, opts Options) *Handler {
+	opts = opts.withDefaults()
+	h := &Handler{
+		prefix:  strings.TrimSuffix(prefix, "/"),
+		opts:    opts,
+		logger:  opts.Logger,
+		closing: make(chan struct{}),
+		newCall: func() func(*Conn, Event) {
+			st := state
+			return func(c *Conn, ev Event) { st = callback(c, ev, st) }
+		},
+	}
+	if h.logger == nil {
+		h.logger = slog.New(discardHandler{})
+	}
+	h.sessions.init()
+	h.iframe = newIframePage(opts.SockJSURL)
+	h.upgrader = newWSUpgrader(h)
+	return h
+}
+
+// Prefix returns the URL prefix the handler serves.
+func (h *Handler) Prefix() string { return h.prefix }
+
+// ServeHTTP routes a request to the part of the protocol its path names.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	route := h.serve(w, r)
+	if h.logger.Enabled(r.Context(), slog.LevelDebug) {
+		h.logger.LogAttrs(r.Context(), slog.LevelDebug, "sockjs: request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("route", route), slog.Duration("duration", time.Since(start)))
+	}
+}
+
+// serve handles the request and returns the name of the route it took.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) string {
+	rest, ok := strings.CutPrefix(r.URL.Path, h.prefix)
+	if !ok || (rest != "" && rest[0] != '/') {
+		http.NotFound(w, r)
+		return "notfound"
+	}
+	rest = strings.TrimPrefix(rest, "/")
+	switch {
+	case rest == "":
+		h.greeting(w, r)
+		return "greeting"
+	case rest == "info":
+		h.info(w, r)
+		return "info"
+	case rest == "websocket":
+		h.rawWebsocket(w, r)
+		return "rawwebsocket"
+	case isIframe(rest):
+		h.serveIframe(w, r)
+		return "iframe"
+	}
+	server, rest, ok1 := strings.Cut(rest, "/")
+	sid, name, ok2 := strings.Cut(rest, "/")
+	t, known := transports[name]
+	if !ok1 || !ok2 || !known || !validID(server) || !validID(sid) {
+		http.NotFound(w, r)
+		return "notfound"
+	}
+	if t.options != "" && r.Method == http.MethodOptions {
+		h.preflight(w, r, t.options)
+		return name
+	}
+	if r.Method != t.method {
+		methodNotAllowed(w, t.allow)
+		return name
+	}
+	if !h.originAllowed(w, r, t.provesOrigin) {
+		return name
+	}
+	t.serve(h, w, r, sid)
+	return name
+}
+
+// validID reports whether s can be a server or session id: not empty, no
+// dots (and, the path being split on slashes, no slashes).
+func validID(s string) bool {
+	return s != "" && !strings.Contains(s, ".")
+}
+
+// isIframe reports whether p names the iframe page: "iframe.html" or
+// "iframe-<version>.html".
+func isIframe(p string) bool {
+	mid, ok := strings.CutPrefix(p, "iframe")
+	if !ok {
+		return false
+	}
+	mid, ok = strings.CutSuffix(mid, ".html")
+	if !ok {
+		return false
+	}
+	if mid == "" {
+		return true
+	}
+	if mid[0] != '-' {
+		return false
+	}
+	for i := 0; i < len(mid); i++ {
+		c := mid[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// transport describes one /<server>/<session>/<transport> endpoint.
+type transport struct {
+	method       string // the method that uses it
+	allow        string // the Allow header of a 405
+	options      string // methods listed in a preflight answer; "" if no preflight
+	provesOrigin bool   // browsers send an Origin header the server can trust
+	serve        func(h *Handler, w http.ResponseWriter, r *http.Request, sid string)
+}
+
+var transports = map[string]transport{
+	"websocket":     {method: http.MethodGet, allow: "GET", provesOrigin: true, serve: (*Handler).sockjsWebsocket},
+	"xhr":           {method: http.MethodPost, allow: "OPTIONS, POST", options: "OPTIONS, POST", provesOrigin: true, serve: (*Handler).xhrPolling},
+	"xhr_streaming": {method: http.MethodPost, allow: "OPTIONS, POST", options: "OPTIONS, POST", provesOrigin: true, serve: (*Handler).xhrStreaming},
+	"xhr_send":      {method: http.MethodPost, allow: "OPTIONS, POST", options: "OPTIONS, POST", provesOrigin: true, serve: (*Handler).xhrSend},
+	"eventsource":   {method: http.MethodGet, allow: "GET", provesOrigin: true, serve: (*Handler).eventSource},
+	"htmlfile":      {method: http.MethodGet, allow: "GET", serve: (*Handler).htmlFile},
+	"jsonp":         {method: http.MethodGet, allow: "GET", serve: (*Handler).jsonpPolling},
+	"jsonp_send":    {method: http.MethodPost, allow: "POST", serve: (*Handler).jsonpSend},
+}
+
+// greeting answers the prefix itself.
+func (h *Handler) greeting(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		methodNotAllowed(w, "GET, HEAD")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+	io.WriteString(w, "Welcome to SockJS!\n")
+}
+
+// session returns the live session sid, or nil.
+func (h *Handler) session(sid string) *session {
+	return h.sessions.get(sid)
+}
+
+// openSession returns the session sid, creating it for request r and
+// transport name if it does not exist. created reports a new session, which
+// the caller must start once it attached its receiver. It returns nil when the
+// handler is at MaxSessions or shutting down.
+func (h *Handler) openSession(sid, name string, r *http.Request) (s *session, created bool) {
+	return h.sessions.getOrCreate(sid, func() *session {
+		return h.newSession(sid, name, r, false)
+	}, h.opts.MaxSessions, h.closing)
+}
+
+// newSession makes a session that is not yet registered.
+func (h *Handler) newSession(sid, name string, r *http.Request, raw bool) *session {
+	s := &session{h: h, id: sid, raw: raw, call: h.newCall()}
+	s.conn.init(s, name, r)
+	if raw {
+		s.openSent = true
+	}
+	return s
+}
+
+// start delivers EventInit on the calling goroutine; the open frame follows.
+func (s *session) start() {
+	s.h.stats.sessionOpened(s.conn.transport)
+	s.mu.Lock()
+	drain := s.enqueueLocked(Event{Type: EventInit})
+	s.mu.Unlock()
+	if drain {
+		s.drain()
+	}
+}
+
+// Broadcast sends msg to every open session of the handler. The message is
+// encoded once for all of them. Sessions that have closed are skipped.
+func (h *Handler) Broadcast(msg string) {
+	enc := frame.AppendString(nil, msg)
+	n := 0
+	h.sessions.each(func(s *session) {
+		if s.sendEncoded(enc, msg) == nil {
+			n++
+		}
+	})
+	h.stats.messagesOut.Add(uint64(n))
+	h.stats.bytesOut.Add(uint64(n * len(msg)))
+}
+
+// Shutdown closes every session with code 1001 "Server shutting down",
+// ends every streaming response and websocket, and waits until every
+// session has delivered EventClosed, or until ctx is done. New sessions are
+// refused with 503 from the start of the call. Call it before, or together
+// with, http.Server.Shutdown, which neither ends streaming responses nor
+// closes hijacked websockets.
+func (h *Handler) Shutdown(ctx context.Context) error {
+	h.closeOnce.Do(func() { close(h.closing) })
+	h.sessions.each(func(s *session) {
+		s.mu.Lock()
+		drain := s.closeLocked(codeShutdown, "Server shutting down")
+		s.mu.Unlock()
+		if drain {
+			go s.drain()
+		}
+	})
+	return h.sessions.wait(ctx)
+}
+
+// discardHandler is a slog.Handler that drops everything.
+type discardHandler struct{}
+
+func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
+func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
+func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
+func (d discardHandler) WithGroup(string) slog.Handler           { return d }

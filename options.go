@@ -1,0 +1,133 @@
+package sockjs
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// DefaultSockJSURL is the client script that the iframe page loads when
+// Options.SockJSURL is empty: the sockjs-client 1.x bundle from a public CDN.
+const DefaultSockJSURL = "https://cdn.jsdelivr.net/npm/sockjs-client@1/dist/sockjs.min.js"
+
+// Default values of the options left at their zero value.
+const (
+	DefaultHeartbeatDelay  = 25 * time.Second
+	DefaultDisconnectDelay = 5 * time.Second
+	DefaultResponseLimit   = 128 * 1024
+	DefaultMaxMessageSize  = 1 << 20
+	DefaultMaxQueuedBytes  = 4 << 20
+	DefaultMaxSessions     = 100_000
+	DefaultWriteTimeout    = 10 * time.Second
+	DefaultPongTimeout     = 60 * time.Second
+)
+
+// Options configures a Handler. The zero value is ready to use: every field
+// left at its zero value takes the default that its comment names. The first
+// group mirrors the options of sockjs-erlang.
+type Options struct {
+	// SockJSURL is the address of the sockjs-client script that the iframe
+	// page loads (the iframe-based transports run the client inside that
+	// page). It should serve the same client version the application uses.
+	// Default: DefaultSockJSURL.
+	SockJSURL string
+
+	// DisableWebsocket turns the websocket transports off: /info then reports
+	// "websocket": false and the websocket URLs answer 404. sockjs-erlang
+	// calls this option websocket (true by default).
+	DisableWebsocket bool
+
+	// CookieNeeded makes /info report "cookie_needed": true and makes every
+	// session response set a JSESSIONID cookie (echoing the client's one, or
+	// "dummy"), so that load balancers with cookie affinity can route a
+	// session's requests to one node. It protects nothing: the cookie is not
+	// checked against the session.
+	CookieNeeded bool
+
+	// HeartbeatDelay is the interval of the "h" frames sent while a receiving
+	// connection is open and idle, which keep proxies from closing it.
+	// Default: 25 seconds.
+	HeartbeatDelay time.Duration
+
+	// DisconnectDelay is how long a session of the HTTP transports lives
+	// without a receiving connection before it is closed. Default: 5 seconds.
+	DisconnectDelay time.Duration
+
+	// ResponseLimit is the number of bytes a streaming response (xhr-streaming,
+	// eventsource, htmlfile) carries before the server ends it, making the
+	// client open a new one, so that browsers do not hold ever-growing
+	// responses in memory. Default: 128 KiB.
+	ResponseLimit int
+
+	// Logger receives the handler's logs: one debug record per request and
+	// session events. Default: no logging.
+	Logger *slog.Logger
+
+	// MaxMessageSize bounds the size of one inbound request body (xhr_send,
+	// jsonp_send) and of one inbound websocket frame, in bytes. Larger input
+	// is refused with 413 or closes the websocket with 1009.
+	// Default: 1 MiB.
+	MaxMessageSize int
+
+	// MaxQueuedBytes bounds the encoded messages that wait in a session's
+	// outbound queue because its client is slow or absent. A session over
+	// the bound is closed with 1013 "Outbound queue full" and the overflow is
+	// logged. Default: 4 MiB.
+	MaxQueuedBytes int
+
+	// MaxSessions bounds the number of live sessions of the handler. A
+	// request that would open one more is refused with 503.
+	// Default: 100,000.
+	MaxSessions int
+
+	// WriteTimeout bounds every write to a client; a client that does not
+	// read for that long is disconnected. Default: 10 seconds.
+	WriteTimeout time.Duration
+
+	// PongTimeout is how long a websocket may stay silent before it is
+	// considered dead. The server pings each websocket every HeartbeatDelay,
+	// and browsers answer pings, so a live peer is never silent that long.
+	// Default: 60 seconds.
+	PongTimeout time.Duration
+
+	// CheckOrigin decides whether a request from a browser page of another
+	// origin may use the handler. It is applied alike to CORS, the websocket
+	// upgrade and every other transport; a refused request gets 403. The
+	// transports that cannot prove their origin (the iframe page, JSONP,
+	// htmlfile and eventsource without an Origin header) are refused when
+	// CheckOrigin rejects the empty origin. Default: every origin is allowed,
+	// as the SockJS protocol expects.
+	CheckOrigin func(r *http.Request) bool
+}
+
+// withDefaults returns o with every zero field set to its default.
+func (o Options) withDefaults() Options {
+	if o.SockJSURL == "" {
+		o.SockJSURL = DefaultSockJSURL
+	}
+	if o.HeartbeatDelay <= 0 {
+		o.HeartbeatDelay = DefaultHeartbeatDelay
+	}
+	if o.DisconnectDelay <= 0 {
+		o.DisconnectDelay = DefaultDisconnectDelay
+	}
+	if o.ResponseLimit <= 0 {
+		o.ResponseLimit = DefaultResponseLimit
+	}
+	if o.MaxMessageSize <= 0 {
+		o.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if o.MaxQueuedBytes <= 0 {
+		o.MaxQueuedBytes = DefaultMaxQueuedBytes
+	}
+	if o.MaxSessions <= 0 {
+		o.MaxSessions = DefaultMaxSessions
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = DefaultWriteTimeout
+	}
+	if o.PongTimeout <= 0 {
+		o.PongTimeout = DefaultPongTimeout
+	}
+	return o
+}

@@ -1,0 +1,142 @@
+package sockjs
+
+import (
+	"net/http"
+	"sync"
+	"time"
+)
+
+// encodeFunc appends one frame in a transport's wire format to dst.
+type encodeFunc func(dst, frame []byte) []byte
+
+// httpReceiver carries a session's frames over one HTTP response: either a
+// polling response, which takes one frame and ends, or a streaming response,
+// which takes frames until it has carried ResponseLimit bytes.
+type httpReceiver struct {
+	w         http.ResponseWriter
+	rc        *http.ResponseController
+	encode    encodeFunc
+	streaming bool
+	wakec     chan struct{}
+}
+
+func (r *httpReceiver) wake() {
+	select {
+	case r.wakec <- struct{}{}:
+	default:
+	}
+}
+
+// bufPool holds the buffers that frames are assembled in.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// serveReceiver runs a receiving request of an HTTP transport: it opens or
+// finds session sid, writes the transport's prelude (for a streaming
+// response) and carries the session's frames until the response is done.
+// header sets the response's headers and prelude writes the opening bytes.
+func (h *Handler) serveReceiver(w http.ResponseWriter, r *http.Request, sid, name string,
+	contentType string, streaming bool, prelude []byte, encode encodeFunc) {
+	s, created := h.openSession(sid, name, r)
+	if s == nil {
+		fail(w, http.StatusServiceUnavailable, "Too many sessions.")
+		return
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", contentType)
+	setNoCache(hdr)
+	setCORS(hdr, r)
+	h.setCookie(hdr, r)
+	if streaming {
+		hdr.Set(headerNoBuffer, "no")
+	}
+	h.sessions.hold()
+	defer h.sessions.release()
+
+	rcv := &httpReceiver{
+		w:         w,
+		rc:        http.NewResponseController(w),
+		encode:    encode,
+		streaming: streaming,
+		wakec:     make(chan struct{}, 1),
+	}
+	fb, ob := getBuf(), getBuf()
+	defer putBuf(fb)
+	defer putBuf(ob)
+
+	if prelude != nil {
+		w.WriteHeader(http.StatusOK)
+		if rcv.write(prelude, h.opts.WriteTimeout) != nil {
+			if created {
+				s.start()
+				s.detachAbort()
+			}
+			return
+		}
+	}
+	if s.attach(rcv) == busy {
+		if created { // another request attached first to the session just made
+			s.start()
+		}
+		*ob = encode((*ob)[:0], frameAnotherConn)
+		rcv.write(*ob, h.opts.WriteTimeout)
+		return
+	}
+	if created {
+		s.start()
+	}
+
+	sent := 0
+	done := r.Context().Done()
+	for {
+		f, last := s.next((*fb)[:0])
+		if f == nil {
+			select {
+			case <-rcv.wakec:
+				continue
+			case <-done:
+				s.detach(rcv, true)
+				return
+			}
+		}
+		*fb = f
+		*ob = encode((*ob)[:0], f)
+		if err := rcv.write(*ob, h.opts.WriteTimeout); err != nil {
+			s.detach(rcv, true)
+			return
+		}
+		sent += len(*ob)
+		if last || !streaming || sent >= h.opts.ResponseLimit {
+			s.detach(rcv, false)
+			return
+		}
+	}
+}
+
+// getBuf and putBuf lend the buffers that frames are assembled in.
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+func putBuf(b *[]byte) {
+	if cap(*b) <= 64<<10 {
+		*b = (*b)[:0]
+		bufPool.Put(b)
+	}
+}
+
+// write writes p as one chunk and flushes it, within timeout.
+func (r *httpReceiver) write(p []byte, timeout time.Duration) error {
+	r.rc.SetWriteDeadline(time.Now().Add(timeout))
+	if _, err := r.w.Write(p); err != nil {
+		return err
+	}
+	return r.rc.Flush()
+}
+
+// detachAbort closes a session whose first receiver failed before attaching.
+func (s *session) detachAbort() {
+	s.mu.Lock()
+	drain := s.closeLocked(codeInterrupted, "Connection interrupted")
+	s.mu.Unlock()
+	if drain {
+		s.drain()
+	}
+}

@@ -1,0 +1,337 @@
+package sockjs
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/gosockjs/sockjs/internal/frame"
+	"github.com/gosockjs/sockjs/internal/hixie76"
+)
+
+// closeGrace is how long the server waits for the client's reply to its
+// websocket close frame before it drops the connection.
+const closeGrace = time.Second
+
+// wsConn is a websocket connection of either protocol version: RFC 6455
+// (gorilla) or the hixie-76 draft that old proxies still speak.
+type wsConn interface {
+	readMessage() ([]byte, error)
+	writeMessage(p []byte) error
+	writeClose(code int, reason string) error
+	ping() error
+	setReadDeadline(t time.Time)
+	setWriteDeadline(t time.Time)
+	close()
+}
+
+// wsUpgrader turns requests into websocket connections.
+type wsUpgrader struct {
+	u            websocket.Upgrader
+	writeTimeout time.Duration
+	readTimeout  time.Duration
+	readLimit    int64
+}
+
+func newWSUpgrader(h *Handler) wsUpgrader {
+	return wsUpgrader{
+		u: websocket.Upgrader{
+			// The handler applied its origin policy before upgrading.
+			CheckOrigin:     func(*http.Request) bool { return true },
+			WriteBufferPool: &sync.Pool{},
+		},
+		writeTimeout: h.opts.WriteTimeout,
+		readTimeout:  h.opts.HeartbeatDelay + h.opts.PongTimeout,
+		readLimit:    int64(h.opts.MaxMessageSize),
+	}
+}
+
+// upgrade checks that r asks for a websocket and upgrades it. It answers
+// the request itself when that fails.
+func (u *wsUpgrader) upgrade(w http.ResponseWriter, r *http.Request) (wsConn, bool) {
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		fail(w, http.StatusBadRequest, `Can "Upgrade" only to "WebSocket".`)
+		return nil, false
+	}
+	if !headerHasToken(r.Header, "Connection", "upgrade") {
+		fail(w, http.StatusBadRequest, "Not a valid websocket request")
+		return nil, false
+	}
+	if hixie76.IsRequest(r) {
+		c, err := hixie76.Upgrade(w, r)
+		if err != nil {
+			return nil, false
+		}
+		c.SetReadLimit(u.readLimit)
+		return &hixieConn{c: c, timeout: u.writeTimeout}, true
+	}
+	c, err := u.u.Upgrade(w, r, nil)
+	if err != nil {
+		return nil, false // gorilla answered the request
+	}
+	c.SetReadLimit(u.readLimit)
+	gc := &gorillaConn{c: c, writeTimeout: u.writeTimeout}
+	c.SetPongHandler(func(string) error {
+		c.SetReadDeadline(time.Now().Add(u.readTimeout))
+		return nil
+	})
+	return gc, true
+}
+
+// headerHasToken reports whether a comma-separated header lists token.
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sockjsWebsocket serves GET .../websocket: SockJS frames over a websocket.
+// A websocket session has no place in the session registry's id space: it
+// lives and ends with its socket.
+func (h *Handler) sockjsWebsocket(w http.ResponseWriter, r *http.Request, sid string) {
+	h.serveWebsocket(w, r, false)
+}
+
+// rawWebsocket serves GET <prefix>/websocket: one message per websocket
+// frame, with no SockJS framing.
+func (h *Handler) rawWebsocket(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		methodNotAllowed(w, "GET")
+		return
+	}
+	if !h.originAllowed(w, r, true) {
+		return
+	}
+	h.serveWebsocket(w, r, true)
+}
+
+func (h *Handler) serveWebsocket(w http.ResponseWriter, r *http.Request, raw bool) {
+	if h.opts.DisableWebsocket {
+		http.NotFound(w, r)
+		return
+	}
+	name := "websocket"
+	if raw {
+		name = "rawwebsocket"
+	}
+	s := h.newSession("", name, r, raw)
+	if !h.sessions.addAnon(s, h.opts.MaxSessions, h.closing) {
+		fail(w, http.StatusServiceUnavailable, "Too many sessions.")
+		return
+	}
+	c, ok := h.upgrader.upgrade(w, r)
+	if !ok {
+		h.sessions.remove(s)
+		h.sessions.release()
+		return
+	}
+	h.sessions.hold()
+	defer h.sessions.release()
+	defer c.close()
+
+	rcv := &wsReceiver{s: s, c: c}
+	s.attach(rcv)
+	rcv.run(func() { s.start() })
+
+	var msgs []string
+	for {
+		c.setReadDeadline(time.Now().Add(h.upgrader.readTimeout))
+		p, err := c.readMessage()
+		if err != nil {
+			break
+		}
+		if raw {
+			msgs = append(msgs[:0], string(p))
+		} else {
+			if len(p) == 0 {
+				continue
+			}
+			msgs, err = frame.DecodeMessages(msgs[:0], p)
+			if err != nil {
+				c.writeClose(websocket.CloseUnsupportedData, "Broken JSON encoding.")
+				break
+			}
+		}
+		h.stats.bytesIn.Add(uint64(msgBytes(msgs)))
+		rcv.run(func() { s.receive(msgs) })
+	}
+	s.detach(rcv, true)
+}
+
+// wsReceiver carries a session's frames over a websocket. It has no
+// goroutine of its own: the reading goroutine writes what its callbacks
+// queued, and a short-lived goroutine writes what other goroutines queued.
+type wsReceiver struct {
+	s *session
+	c wsConn
+
+	// Guarded by s.mu.
+	flushing  bool // a goroutine is writing, or the socket is done
+	reading   bool // the reading goroutine is running callbacks
+	wantFlush bool // output became pending while reading was set
+}
+
+// wake starts a writer unless one runs or the reading goroutine will write
+// when its callbacks return. Called with s.mu held.
+func (r *wsReceiver) wake() {
+	switch {
+	case r.flushing:
+	case r.reading:
+		r.wantFlush = true
+	default:
+		r.flushing = true
+		go r.flush()
+	}
+}
+
+// run runs fn, which may call the callback, on the reading goroutine, and
+// then writes what became pending.
+func (r *wsReceiver) run(fn func()) {
+	s := r.s
+	s.mu.Lock()
+	r.reading = true
+	s.mu.Unlock()
+	fn()
+	s.mu.Lock()
+	r.reading = false
+	want := r.wantFlush && !r.flushing
+	r.wantFlush = false
+	if want {
+		r.flushing = true
+	}
+	s.mu.Unlock()
+	if want {
+		r.flush()
+	}
+}
+
+// flush writes pending frames until none is left.
+func (r *wsReceiver) flush() {
+	s := r.s
+	fb := getBuf()
+	defer putBuf(fb)
+	for {
+		s.mu.Lock()
+		f, last := s.nextLocked((*fb)[:0])
+		if f == nil {
+			r.flushing = false
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+		*fb = f
+		if last {
+			r.closeSocket(f)
+			return // flushing stays set: nothing more goes out
+		}
+		if err := r.c.writeMessage(f); err != nil {
+			r.c.close() // the reading goroutine ends the session
+			return
+		}
+	}
+}
+
+// closeSocket sends the session's close frame and a websocket close, then
+// gives the client closeGrace to answer before the reading goroutine drops
+// the connection.
+func (r *wsReceiver) closeSocket(f []byte) {
+	code, reason := r.s.closeStatus()
+	if !r.s.raw {
+		if r.c.writeMessage(f) != nil {
+			r.c.close()
+			return
+		}
+	}
+	if !validCloseCode(code) {
+		code, reason = websocket.CloseNormalClosure, ""
+	}
+	r.c.writeClose(code, reason)
+	r.c.setReadDeadline(time.Now().Add(closeGrace))
+}
+
+// validCloseCode reports whether code may be sent in a websocket close frame.
+func validCloseCode(code int) bool {
+	switch {
+	case code >= 3000 && code <= 4999:
+		return true
+	case code == 1000, code == 1001, code == 1002, code == 1003, code == 1007,
+		code == 1008, code == 1009, code == 1010, code == 1011, code == 1012, code == 1013:
+		return true
+	}
+	return false
+}
+
+// ping probes the peer; called by the heartbeat timer, outside any lock.
+func (r *wsReceiver) ping() {
+	if r.c.ping() != nil {
+		r.c.close()
+	}
+}
+
+// gorillaConn is an RFC 6455 websocket.
+type gorillaConn struct {
+	c            *websocket.Conn
+	writeTimeout time.Duration
+}
+
+func (g *gorillaConn) readMessage() ([]byte, error) {
+	for {
+		t, p, err := g.c.ReadMessage()
+		if err != nil || t == websocket.TextMessage || t == websocket.BinaryMessage {
+			return p, err
+		}
+	}
+}
+
+func (g *gorillaConn) writeMessage(p []byte) error {
+	g.c.SetWriteDeadline(time.Now().Add(g.writeTimeout))
+	return g.c.WriteMessage(websocket.TextMessage, p)
+}
+
+func (g *gorillaConn) writeClose(code int, reason string) error {
+	msg := websocket.FormatCloseMessage(code, reason)
+	return g.c.WriteControl(websocket.CloseMessage, msg, time.Now().Add(g.writeTimeout))
+}
+
+func (g *gorillaConn) ping() error {
+	return g.c.WriteControl(websocket.PingMessage, nil, time.Now().Add(g.writeTimeout))
+}
+
+func (g *gorillaConn) setReadDeadline(t time.Time)  { g.c.SetReadDeadline(t) }
+func (g *gorillaConn) setWriteDeadline(t time.Time) { g.c.SetWriteDeadline(t) }
+func (g *gorillaConn) close()                       { g.c.Close() }
+
+// hixieConn is a hixie-76 websocket.
+type hixieConn struct {
+	c       *hixie76.Conn
+	timeout time.Duration
+	mu      sync.Mutex
+}
+
+func (x *hixieConn) readMessage() ([]byte, error) {
+	m, err := x.c.ReadMessage()
+	return []byte(m), err
+}
+
+func (x *hixieConn) writeMessage(p []byte) error {
+	x.c.SetWriteDeadline(time.Now().Add(x.timeout))
+	return x.c.WriteMessage(string(p))
+}
+
+func (x *hixieConn) writeClose(int, string) error {
+	x.c.SetWriteDeadline(time.Now().Add(x.timeout))
+	return x.c.WriteClose()
+}
+
+func (x *hixieConn) ping() error                  { return nil }
+func (x *hixieConn) setReadDeadline(t time.Time)  { x.c.SetReadDeadline(t) }
+func (x *hixieConn) setWriteDeadline(t time.Time) { x.c.SetWriteDeadline(t) }
+func (x *hixieConn) close()                       { x.c.Close() }

@@ -1,0 +1,104 @@
+package sockjs
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/gosockjs/sockjs/internal/frame"
+)
+
+// xhrPrelude opens an xhr-streaming response: 2 KiB that makes old browsers
+// start delivering the response's progress events.
+var xhrPrelude = append(bytes.Repeat([]byte{'h'}, 2048), '\n')
+
+// encodeXHR writes a frame of the xhr transports: the frame and a newline.
+func encodeXHR(dst, f []byte) []byte {
+	dst = append(dst, f...)
+	return append(dst, '\n')
+}
+
+// xhrPolling serves POST .../xhr: one frame per response.
+func (h *Handler) xhrPolling(w http.ResponseWriter, r *http.Request, sid string) {
+	h.serveReceiver(w, r, sid, "xhr", contentJS, false, nil, encodeXHR)
+}
+
+// xhrStreaming serves POST .../xhr_streaming: frames stream until the
+// response limit.
+func (h *Handler) xhrStreaming(w http.ResponseWriter, r *http.Request, sid string) {
+	h.serveReceiver(w, r, sid, "xhr_streaming", contentJS, true, xhrPrelude, encodeXHR)
+}
+
+// xhrSend serves POST .../xhr_send: a JSON array of messages for the session.
+func (h *Handler) xhrSend(w http.ResponseWriter, r *http.Request, sid string) {
+	hdr := w.Header()
+	setCORS(hdr, r)
+	h.setCookie(hdr, r)
+	body, ok := h.readBody(w, r)
+	if !ok {
+		return
+	}
+	if !h.deliver(w, sid, body) {
+		return
+	}
+	hdr.Set("Content-Type", contentText)
+	setNoCache(hdr)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// readBody reads a request body of at most MaxMessageSize bytes. It answers
+// the request itself when that fails.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	limit := int64(h.opts.MaxMessageSize)
+	if r.ContentLength > limit {
+		fail(w, http.StatusRequestEntityTooLarge, "Payload too large.")
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		fail(w, http.StatusRequestEntityTooLarge, "Payload too large.")
+		return nil, false
+	case err != nil:
+		fail(w, http.StatusBadRequest, "Broken request body.")
+		return nil, false
+	}
+	return body, true
+}
+
+// deliver decodes body and hands its messages to session sid. It answers
+// the request itself when that fails: 404 for an unknown session, 500 for a
+// body that is not SockJS data.
+func (h *Handler) deliver(w http.ResponseWriter, sid string, body []byte) bool {
+	s := h.session(sid)
+	if s == nil {
+		http.NotFound(w, nil)
+		return false
+	}
+	msgs, err := frame.DecodeMessages(nil, body)
+	switch {
+	case errors.Is(err, frame.ErrEmpty):
+		fail(w, http.StatusInternalServerError, "Payload expected.")
+		return false
+	case err != nil:
+		fail(w, http.StatusInternalServerError, "Broken JSON encoding.")
+		return false
+	}
+	h.stats.bytesIn.Add(uint64(msgBytes(msgs)))
+	if s.receive(msgs) != nil {
+		http.NotFound(w, nil)
+		return false
+	}
+	return true
+}
+
+func msgBytes(msgs []string) int {
+	n := 0
+	for _, m := range msgs {
+		n += len(m)
+	}
+	return n
+}
+
