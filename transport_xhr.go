@@ -101,4 +101,3 @@ func msgBytes(msgs []string) int {
 	}
 	return n
 }
-

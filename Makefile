@@ -1,0 +1,48 @@
+# Targets for developers and CI. `make test` runs everything, browser tests
+# included, installing what they need (npm packages, Debian's chromium).
+
+GO       ?= go
+FUZZTIME ?= 10s
+
+# Every fuzz target, as package:Target.
+FUZZ_TARGETS = \
+	./internal/frame:FuzzDecodeMessages \
+	./internal/frame:FuzzAppendString \
+	./internal/hixie76:FuzzReadMessage
+
+.PHONY: test lint unit fuzz e2e run bench
+
+## test: lint, unit tests with the race detector, short fuzz runs, browser suite
+test: lint unit fuzz e2e
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l . | grep -v '/node_modules/' || true); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## unit: the Go tests of the library and its examples, with the race detector
+unit:
+	$(GO) test -race -count=1 ./...
+
+## fuzz: every fuzz target for FUZZTIME each (make fuzz FUZZTIME=5m for a long run)
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	done
+
+## e2e: sockjs-client in headless Chromium against examples/echo, every transport
+e2e:
+	bash e2e/setup.sh
+	node e2e/run.mjs
+
+## run: the echo test server on :8081
+run:
+	$(GO) run ./examples/echo
+
+## bench: micro benchmarks, then the side-by-side load benchmark (bench/results.md)
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	bash bench/run.sh
