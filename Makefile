@@ -8,7 +8,10 @@ FUZZTIME ?= 10s
 FUZZ_TARGETS = \
 	./internal/frame:FuzzDecodeMessages \
 	./internal/frame:FuzzAppendString \
-	./internal/hixie76:FuzzReadMessage
+	./internal/hixie76:FuzzReadMessage \
+	.:FuzzRoute \
+	.:FuzzCallback \
+	.:FuzzSend
 
 .PHONY: test lint unit fuzz e2e run bench
 

@@ -116,10 +116,14 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) string {
 	return name
 }
 
-// validID reports whether s can be a server or session id: not empty, no
-// dots (and, the path being split on slashes, no slashes).
+// maxIDLen bounds server and session ids, which the client chooses.
+const maxIDLen = 128
+
+// validID reports whether s can be a server or session id: not empty, not
+// longer than maxIDLen, no dots (and, the path being split on slashes, no
+// slashes).
 func validID(s string) bool {
-	return s != "" && !strings.Contains(s, ".")
+	return s != "" && len(s) <= maxIDLen && !strings.Contains(s, ".")
 }
 
 // isIframe reports whether p names the iframe page: "iframe.html" or

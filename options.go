@@ -90,13 +90,17 @@ type Options struct {
 	// Default: 60 seconds.
 	PongTimeout time.Duration
 
-	// CheckOrigin decides whether a request from a browser page of another
-	// origin may use the handler. It is applied alike to CORS, the websocket
-	// upgrade and every other transport; a refused request gets 403. The
-	// transports that cannot prove their origin (the iframe page, JSONP,
-	// htmlfile and eventsource without an Origin header) are refused when
-	// CheckOrigin rejects the empty origin. Default: every origin is allowed,
-	// as the SockJS protocol expects.
+	// CheckOrigin decides which browser pages may use the handler, by the
+	// Origin header of their requests; AllowOrigins builds one from a list.
+	// It applies alike to CORS preflights, /info, the websocket upgrades and
+	// every session request: a request whose Origin it refuses gets 403.
+	// Requests without an Origin header (same-origin requests and clients
+	// that are not browsers) pass, except on the transports that cannot
+	// prove their origin because browsers load them as documents or scripts
+	// (the iframe page, htmlfile and JSONP): with a CheckOrigin set, those
+	// are refused outright, and clients fall back to the transports that
+	// can. Default: nil, every origin is allowed, as the SockJS protocol
+	// expects.
 	CheckOrigin func(r *http.Request) bool
 }
 
