@@ -13,10 +13,10 @@ FUZZ_TARGETS = \
 	.:FuzzCallback \
 	.:FuzzSend
 
-.PHONY: test lint unit fuzz e2e run bench
+.PHONY: test lint unit load fuzz e2e run bench
 
-## test: lint, unit tests with the race detector, short fuzz runs, browser suite
-test: lint unit fuzz e2e
+## test: lint, unit tests with the race detector, load test, short fuzz runs, browser suite
+test: lint unit load fuzz e2e
 
 ## lint: gofmt and go vet
 lint:
@@ -27,6 +27,10 @@ lint:
 ## unit: the Go tests of the library and its examples, with the race detector
 unit:
 	$(GO) test -race -count=1 ./...
+
+## load: 35,000 sessions over every transport; goroutines and heap must return to baseline
+load:
+	SOCKJS_LOAD=35000 $(GO) test -count=1 -run '^TestLoadSessionsReturnToBaseline$$' -v .
 
 ## fuzz: every fuzz target for FUZZTIME each (make fuzz FUZZTIME=5m for a long run)
 fuzz:
