@@ -1,6 +1,7 @@
 package sockjs
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -139,11 +140,17 @@ func (h *Handler) serveWebsocket(w http.ResponseWriter, r *http.Request, raw boo
 
 	rcv := &wsReceiver{s: s, c: c}
 	s.attach(rcv)
-	rcv.run(func() { s.start() })
+	rcv.run(nil)
 
 	var msgs []string
+	var deadlineSet time.Time
 	for {
-		c.setReadDeadline(time.Now().Add(h.upgrader.readTimeout))
+		// The read deadline only finds dead peers, so it moves at most once
+		// a second rather than once a message.
+		if now := time.Now(); now.Sub(deadlineSet) > time.Second {
+			c.setReadDeadline(now.Add(h.upgrader.readTimeout))
+			deadlineSet = now
+		}
 		p, err := c.readMessage()
 		if err != nil {
 			break
@@ -161,7 +168,7 @@ func (h *Handler) serveWebsocket(w http.ResponseWriter, r *http.Request, raw boo
 			}
 		}
 		h.stats.bytesIn.Add(uint64(msgBytes(msgs)))
-		rcv.run(func() { s.receive(msgs) })
+		rcv.run(msgs)
 	}
 	s.detach(rcv, true)
 }
@@ -192,14 +199,19 @@ func (r *wsReceiver) wake() {
 	}
 }
 
-// run runs fn, which may call the callback, on the reading goroutine, and
-// then writes what became pending.
-func (r *wsReceiver) run(fn func()) {
+// run hands msgs to the session, or starts the session when msgs is nil,
+// running the callback on the reading goroutine, and then writes what
+// became pending.
+func (r *wsReceiver) run(msgs []string) {
 	s := r.s
 	s.mu.Lock()
 	r.reading = true
 	s.mu.Unlock()
-	fn()
+	if msgs == nil {
+		s.start()
+	} else {
+		s.receive(msgs)
+	}
 	s.mu.Lock()
 	r.reading = false
 	want := r.wantFlush && !r.flushing
@@ -280,19 +292,50 @@ func (r *wsReceiver) ping() {
 type gorillaConn struct {
 	c            *websocket.Conn
 	writeTimeout time.Duration
+	buf          []byte    // the last message read; reused by the next read
+	wdl          time.Time // the write deadline set; only the one writer touches it
 }
 
+// readMessage returns the next data message. The slice is valid until the
+// next call.
 func (g *gorillaConn) readMessage() ([]byte, error) {
 	for {
-		t, p, err := g.c.ReadMessage()
-		if err != nil || t == websocket.TextMessage || t == websocket.BinaryMessage {
-			return p, err
+		t, r, err := g.c.NextReader()
+		if err != nil {
+			return nil, err
+		}
+		if t != websocket.TextMessage && t != websocket.BinaryMessage {
+			continue
+		}
+		g.buf = g.buf[:0]
+		for {
+			if len(g.buf) == cap(g.buf) {
+				g.buf = append(g.buf, 0)[:len(g.buf)]
+			}
+			n, err := r.Read(g.buf[len(g.buf):cap(g.buf)])
+			g.buf = g.buf[:len(g.buf)+n]
+			if err == io.EOF {
+				p := g.buf
+				if cap(g.buf) > 64<<10 {
+					g.buf = nil // do not pin a large message's buffer
+				}
+				return p, nil
+			}
+			if err != nil {
+				return nil, err
+			}
 		}
 	}
 }
 
+// writeMessage writes p as one text message. The write deadline moves only
+// when less than half the timeout is left, sparing a timer update per
+// message.
 func (g *gorillaConn) writeMessage(p []byte) error {
-	g.c.SetWriteDeadline(time.Now().Add(g.writeTimeout))
+	if now := time.Now(); g.wdl.Sub(now) < g.writeTimeout/2 {
+		g.wdl = now.Add(g.writeTimeout)
+		g.c.SetWriteDeadline(g.wdl)
+	}
 	return g.c.WriteMessage(websocket.TextMessage, p)
 }
 
