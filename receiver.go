@@ -48,6 +48,9 @@ func (h *Handler) serveReceiver(w http.ResponseWriter, r *http.Request, sid, nam
 	h.setCookie(hdr, r)
 	if streaming {
 		hdr.Set(headerNoBuffer, "no")
+		if h.serveStream(w, r, s, created, prelude, encode) {
+			return
+		}
 	}
 	h.sessions.hold()
 	defer h.sessions.release()

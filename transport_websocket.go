@@ -43,6 +43,7 @@ func newWSUpgrader(h *Handler) wsUpgrader {
 			// The handler applied its origin policy before upgrading.
 			CheckOrigin:     func(*http.Request) bool { return true },
 			WriteBufferPool: &sync.Pool{},
+			ReadBufferSize:  1024,
 		},
 		writeTimeout: h.opts.WriteTimeout,
 		readTimeout:  h.opts.HeartbeatDelay + h.opts.PongTimeout,
@@ -135,13 +136,21 @@ func (h *Handler) serveWebsocket(w http.ResponseWriter, r *http.Request, raw boo
 		return
 	}
 	h.sessions.hold()
-	defer h.sessions.release()
-	defer c.close()
-
 	rcv := &wsReceiver{s: s, c: c}
 	s.attach(rcv)
 	rcv.run(nil)
+	// The handler's goroutine carries net/http's deep stack; a fresh one
+	// reads the socket on a small stack that the runtime can keep small
+	// while the session idles.
+	go rcv.readLoop(h)
+}
 
+// readLoop reads the websocket until it closes, handing the messages to
+// the session, and then ends the session.
+func (r *wsReceiver) readLoop(h *Handler) {
+	defer h.sessions.release()
+	c, s := r.c, r.s
+	defer c.close()
 	var msgs []string
 	var deadlineSet time.Time
 	for {
@@ -155,7 +164,7 @@ func (h *Handler) serveWebsocket(w http.ResponseWriter, r *http.Request, raw boo
 		if err != nil {
 			break
 		}
-		if raw {
+		if s.raw {
 			msgs = append(msgs[:0], string(p))
 		} else {
 			if len(p) == 0 {
@@ -168,9 +177,9 @@ func (h *Handler) serveWebsocket(w http.ResponseWriter, r *http.Request, raw boo
 			}
 		}
 		h.stats.bytesIn.Add(uint64(msgBytes(msgs)))
-		rcv.run(msgs)
+		r.run(msgs)
 	}
-	s.detach(rcv, true)
+	s.detach(r, true)
 }
 
 // wsReceiver carries a session's frames over a websocket. It has no
