@@ -12,13 +12,12 @@ import (
 
 // Close codes the server sends on its own.
 const (
-	codeGoAway          = 3000 // default code of Conn.Close
-	codeAnotherConn     = 2010 // a second receiver for a busy session
-	codeInterrupted     = 1002 // the receiving connection went away
-	codeServerError     = 1011 // the callback panicked
-	codeQueueFull       = 1013 // the outbound queue overflowed
-	codeShutdown        = 1001 // the handler is shutting down
-	codeMessageTooLarge = 1009 // an inbound message was over the limit
+	codeGoAway      = 3000 // default code of Conn.Close
+	codeAnotherConn = 2010 // a second receiver for a busy session
+	codeInterrupted = 1002 // the receiving connection went away
+	codeServerError = 1011 // the callback panicked
+	codeQueueFull   = 1013 // the outbound queue overflowed
+	codeShutdown    = 1001 // the handler is shutting down
 )
 
 // Close frames for the cases where the server itself ends a request or session.
@@ -77,9 +76,6 @@ type session struct {
 	ctx         context.Context
 	cancel      context.CancelFunc
 }
-
-// Close codes carried by a session that ended are readable by transports
-// through closeFrame; callers use the helpers below.
 
 // attachResult tells a receiver what attach decided.
 type attachResult uint8

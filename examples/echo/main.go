@@ -8,6 +8,7 @@
 //	/broadcast                sends every message to every open session
 //	/disabled_websocket_echo  echo without the websocket transports
 //	/cookie_needed_echo       echo that sets the JSESSIONID cookie
+//	/debug/vars               expvar, with every service's Stats under "sockjs"
 //
 // Usage:
 //
@@ -18,6 +19,7 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"expvar"
 	"flag"
 	"fmt"
 	"html/template"
@@ -116,7 +118,20 @@ func newServer(sockjsURL string, logger *slog.Logger) (*server, error) {
 		sockjs.NewHandler("/disabled_websocket_echo", echo, struct{}{}, noWS),
 		sockjs.NewHandler("/cookie_needed_echo", echo, struct{}{}, cookie),
 	}
+	publishStats(s.services)
 	return s, nil
+}
+
+// publishStats exports the Stats of every service with expvar, under the map
+// "sockjs" keyed by prefix, read at every request to /debug/vars.
+func publishStats(services []*sockjs.Handler) {
+	m, ok := expvar.Get("sockjs").(*expvar.Map)
+	if !ok {
+		m = expvar.NewMap("sockjs")
+	}
+	for _, h := range services {
+		m.Set(h.Prefix(), expvar.Func(func() any { return h.Stats() }))
+	}
 }
 
 // echo sends every message back.
@@ -154,6 +169,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.ServeHTTP(w, r)
 			return
 		}
+	}
+	if r.URL.Path == "/debug/vars" {
+		expvar.Handler().ServeHTTP(w, r)
+		return
 	}
 	if r.URL.Path == "/" {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
