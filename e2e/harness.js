@@ -1,0 +1,472 @@
+// Browser side of the e2e suite. run.mjs loads it into the test page (served
+// from another origin than the SockJS server) or injects it into the echo
+// server's own page (same origin, for htmlfile). Every entry point returns a
+// plain object: {ok: true, ...} or {ok: false, expected, got}.
+(function () {
+  "use strict";
+
+  var e2e = (window.e2e = {});
+  var sockets = [];
+  var pending = null; // {what, st}: what the running case waits for
+  var IDLE_MS = 6000;
+
+  function Fail(expected, got) {
+    this.expected = expected;
+    this.got = got;
+  }
+
+  // show quotes a string for a failure message: ASCII only, long ones cut.
+  function show(s, max) {
+    if (typeof s !== "string") {
+      return String(s);
+    }
+    max = max || 80;
+    var q = JSON.stringify(s).replace(/[^\x20-\x7e]/g, function (c) {
+      return "\\u" + ("000" + c.charCodeAt(0).toString(16)).slice(-4);
+    });
+    return q.length > max ? q.slice(0, max) + "...\" (" + s.length + " chars)" : q;
+  }
+  e2e.show = show;
+
+  function summary(st) {
+    var parts = [];
+    if (st.opened) {
+      parts.push("open via " + st.transport);
+    } else if (!st.closed) {
+      parts.push("not open yet");
+    }
+    parts.push(st.msgs.length + " message" + (st.msgs.length === 1 ? "" : "s") +
+      (st.msgs.length ? " (last " + show(st.msgs[st.msgs.length - 1]) + ")" : ""));
+    if (st.closed) {
+      parts.push((st.opened ? "then " : "") + "close " + st.closed.code + " " + show(st.closed.reason) +
+        (st.closed.wasClean ? "" : " (not clean)"));
+    }
+    return parts.join(", ");
+  }
+
+  function connect(o, service, transport) {
+    var url = o.base + "/" + service;
+    // timeout: the client's own transport time-out is 2 round trips of the
+    // /info request, some 600 ms here, too short for a busy 2-core machine
+    var options = { timeout: 5000 };
+    if (transport) {
+      options.transports = [transport];
+    }
+    var s = new SockJS(url, null, options);
+    var st = { sock: s, opened: false, transport: null, msgs: [], closed: null, waiters: [], last: Date.now() };
+    sockets.push(st);
+    function poke() {
+      st.last = Date.now();
+      st.waiters = st.waiters.filter(function (w) { return !w(); });
+    }
+    s.onopen = function () {
+      st.opened = true;
+      st.transport = s.transport;
+      poke();
+    };
+    s.onmessage = function (e) {
+      st.msgs.push(e.data);
+      poke();
+    };
+    s.onclose = function (e) {
+      st.closed = { code: e.code, reason: e.reason, wasClean: e.wasClean };
+      poke();
+    };
+    // until resolves once pred() holds. It fails with what was expected and
+    // what the socket went through if the socket closes first, or if
+    // nothing arrives for IDLE_MS: every wait here is for an answer to
+    // something just sent, so a silent server fails fast.
+    st.until = function (what, pred, closeIsOk) {
+      pending = { what: what, st: st };
+      st.last = Date.now();
+      return new Promise(function (resolve, reject) {
+        var idle = setInterval(function () {
+          if (Date.now() - st.last > IDLE_MS) {
+            done();
+            reject(new Fail(what, summary(st) + "; then nothing for " + IDLE_MS / 1000 + " s"));
+          }
+        }, 250);
+        function done() {
+          clearInterval(idle);
+          pending = null;
+          st.waiters = st.waiters.filter(function (w) { return w !== check; });
+        }
+        function check() {
+          if (pred()) {
+            done();
+            resolve();
+            return true;
+          }
+          if (st.closed && !closeIsOk) {
+            done();
+            reject(new Fail(what, summary(st)));
+            return true;
+          }
+          return false;
+        }
+        if (!check()) {
+          st.waiters.push(check);
+        }
+      });
+    };
+    return st;
+  }
+
+  async function opened(st, transport) {
+    await st.until(transport ? "open via " + transport : "open", function () { return st.opened; });
+    if (transport && st.transport !== transport) {
+      throw new Fail("sock.transport " + show(transport), show(st.transport));
+    }
+  }
+
+  // echo sends every message of list and checks that the same come back, in order.
+  async function echo(st, list) {
+    var start = st.msgs.length;
+    list.forEach(function (m) { st.sock.send(m); });
+    function firstMismatch() {
+      var got = st.msgs.slice(start);
+      for (var i = 0; i < list.length; i++) {
+        if (got[i] !== list[i]) {
+          return new Fail("echo #" + i + " of " + list.length + ": " + show(list[i]) + " (" + list[i].length + " chars)",
+            i >= got.length ? "nothing" : show(got[i]) + " (" + got[i].length + " chars)");
+        }
+      }
+      return null;
+    }
+    try {
+      await st.until(list.length + " echoed message" + (list.length === 1 ? "" : "s"), function () {
+        return st.msgs.length - start >= list.length;
+      });
+    } catch (e) {
+      // say which message went wrong, if one did, rather than only how many came
+      var m = firstMismatch();
+      if (m && e instanceof Fail) {
+        m.got += "; then " + e.got;
+      }
+      throw m || e;
+    }
+    var mismatch = firstMismatch();
+    if (mismatch) {
+      throw mismatch;
+    }
+    await sleep(50);
+    if (st.msgs.length - start !== list.length) {
+      throw new Fail(list.length + " echoes", (st.msgs.length - start) + ", extra " + show(st.msgs[start + list.length]));
+    }
+  }
+
+  function sleep(ms) {
+    return new Promise(function (r) { setTimeout(r, ms); });
+  }
+
+  async function closeNormally(st) {
+    if (st.closed) {
+      return;
+    }
+    st.sock.close();
+    await st.until("close 1000", function () { return !!st.closed; }, true);
+  }
+
+  async function info(o, service) {
+    var what = "an answer to GET /" + service + "/info";
+    var r;
+    try {
+      r = await fetch(o.base + "/" + service + "/info", { credentials: "include", cache: "no-store", signal: AbortSignal.timeout(IDLE_MS) });
+    } catch (e) {
+      throw new Fail(what, e.name === "TimeoutError" ? "nothing in " + IDLE_MS / 1000 + " s" : String(e));
+    }
+    if (r.status !== 200) {
+      throw new Fail("GET /" + service + "/info 200", String(r.status));
+    }
+    return r.json();
+  }
+
+  // rawWebsocketOpens tells whether a plain WebSocket to url opens within ms.
+  function rawWebsocketOpens(url, ms) {
+    return new Promise(function (resolve) {
+      var ws;
+      try {
+        ws = new WebSocket(url);
+      } catch (e) {
+        resolve("throws " + e);
+        return;
+      }
+      var t = setTimeout(function () { resolve("neither opened nor failed in " + ms + " ms"); ws.close(); }, ms);
+      ws.onopen = function () { clearTimeout(t); resolve("open"); ws.close(); };
+      ws.onclose = function (e) { clearTimeout(t); resolve("refused (close " + e.code + ")"); };
+    });
+  }
+
+  function wsURL(o, path) {
+    return o.base.replace(/^http/, "ws") + path;
+  }
+
+  function randomID() {
+    return Math.random().toString(36).slice(2, 10);
+  }
+
+  var special = [
+    "plain ASCII",
+    "",
+    "   leading and trailing spaces   ",
+    "h\u00e9llo w\u00f6rld \u00f1 \u00e7 \u00df \u00e6\u00f8\u00e5 \u20ac \u00a3 \u00a5",
+    "\u0395\u03bb\u03bb\u03b7\u03bd\u03b9\u03ba\u03ac \u0420\u0443\u0441\u0441\u043a\u0438\u0439 \u4e2d\u6587 \u65e5\u672c\u8a9e \ud55c\uad6d\uc5b4 \u05e2\u05d1\u05e8\u05d9\u05ea \u0627\u0644\u0639\u0631\u0628\u064a\u0629",
+    "emoji \ud83d\ude00\ud83c\udf89\ud83d\udc4d\ud83c\udffd \ud83d\udc68\u200d\ud83d\udc69\u200d\ud83d\udc67\u200d\ud83d\udc66 \ud83c\uddeb\ud83c\uddee \ud834\udd1e",
+    "line separator \u2028 paragraph separator \u2029 end",
+    "\u2028",
+    "NUL \u0000 inside",
+    "\u0000",
+    "C0 controls " + (function () { var s = ""; for (var i = 1; i < 32; i++) { s += String.fromCharCode(i); } return s; })(),
+    "DEL and C1 \u007f\u0080\u0085\u009f",
+    "tab\tnewline\ncarriage return\r\nend",
+    "\n",
+    "</script><script>alert(1)</script>",
+    "<!-- not a comment -->",
+    "<![CDATA[ x ]]> &amp; &lt; <b>bold</b> <iframe>",
+    "\"double quotes\" 'single quotes' `backticks`",
+    "back\\slash \\\\ \\u0041 \\n \\\"",
+    "JSON {\"a\":[1,2,{\"b\":null}]} , : [ ] { } true false null",
+    "/slash/ //comment /* block */",
+    "a[\"frame lookalike\"]",
+    "c[3000,\"Go away!\"]",
+    "o",
+    "h",
+    "data: eventsource lookalike\n\n",
+    "escaped by the client \u200c\u200d\u200e\u200f \u2060\u2061\u206f \ufeff \ufff0\ufffd\ufffe\uffff",
+    "\u20ac".repeat(2000) + " (6000 UTF-8 bytes, over the 4096-byte limit)"
+  ];
+
+  var cases = {};
+
+  cases["echo-order"] = async function (o) {
+    var st = connect(o, "echo", o.transport);
+    await opened(st, o.expectTransport || o.transport);
+    var list = [];
+    for (var i = 0; i < 200; i++) {
+      list.push("message " + i + " " + "abcdefghij".slice(0, i % 10));
+    }
+    await echo(st, list);
+    await closeNormally(st);
+    return { transport: st.transport };
+  };
+
+  cases["echo-special"] = async function (o) {
+    var st = connect(o, "echo", o.transport);
+    await opened(st, o.transport);
+    await echo(st, special);
+    // once more, one at a time, so each stands alone in a frame
+    for (var i = 0; i < special.length; i++) {
+      await echo(st, [special[i]]);
+    }
+    await closeNormally(st);
+    return { transport: st.transport };
+  };
+
+  cases["echo-64k"] = async function (o) {
+    var st = connect(o, "echo", o.transport);
+    await opened(st, o.transport);
+    var big = "";
+    while (big.length < 65536) {
+      big += "0123456789abcdef";
+    }
+    var bigUnicode = "\u00e9\u4e2d\ud83d\ude00<>\"\\\u2028\u0000".repeat(6554).slice(0, 65536);
+    await echo(st, [big, "after 64 KiB"]);
+    await echo(st, [bigUnicode, "after 64 KiB non-ASCII"]);
+    await closeNormally(st);
+    return { transport: st.transport };
+  };
+
+  cases["close-3000"] = async function (o) {
+    var st = connect(o, "close", o.transport);
+    await st.until("open then close 3000 \"Go away!\"", function () { return !!st.closed; }, true);
+    if (!st.opened) {
+      throw new Fail("open then close 3000 \"Go away!\"", summary(st));
+    }
+    if (st.transport !== o.transport) {
+      throw new Fail("sock.transport " + show(o.transport), show(st.transport));
+    }
+    if (st.closed.code !== 3000 || st.closed.reason !== "Go away!") {
+      throw new Fail("close 3000 \"Go away!\"", "close " + st.closed.code + " " + show(st.closed.reason));
+    }
+    if (st.msgs.length) {
+      throw new Fail("no message", summary(st));
+    }
+    return { transport: st.transport };
+  };
+
+  cases["client-close"] = async function (o) {
+    var st = connect(o, "echo", o.transport);
+    await opened(st, o.transport);
+    await echo(st, ["before close"]);
+    st.sock.close();
+    await st.until("close", function () { return !!st.closed; }, true);
+    var c = st.closed;
+    if (c.code !== 1000 || c.reason !== "Normal closure" || !c.wasClean) {
+      throw new Fail("close 1000 \"Normal closure\" (clean)", "close " + c.code + " " + show(c.reason) + (c.wasClean ? "" : " (not clean)"));
+    }
+    if (st.sock.readyState !== 3) {
+      throw new Fail("readyState CLOSED (3)", String(st.sock.readyState));
+    }
+    // a new session works after the old one is gone
+    var again = connect(o, "echo", o.transport);
+    await opened(again, o.transport);
+    await echo(again, ["after close"]);
+    await closeNormally(again);
+    return { transport: st.transport };
+  };
+
+  cases.amplify = async function (o) {
+    var st = connect(o, "amplify", o.transport);
+    await opened(st, o.transport);
+    var ns = [1, 2, 10, 12, 13, 16, 17, 18];
+    for (var k = 0; k < ns.length; k++) {
+      var n = ns[k];
+      var want = Math.pow(2, n);
+      var before = st.msgs.length;
+      st.sock.send(String(n));
+      await st.until("an answer of " + want + " x to \"" + n + "\"", function () { return st.msgs.length > before; });
+      var got = st.msgs[before];
+      if (typeof got !== "string" || got.length !== want || !/^x*$/.test(got)) {
+        throw new Fail(want + " x for \"" + n + "\"", show(got) + (typeof got === "string" ? " (" + got.length + " chars)" : ""));
+      }
+    }
+    await closeNormally(st);
+    return { transport: st.transport };
+  };
+
+  cases["cookie-needed"] = async function (o) {
+    var inf = await info(o, "cookie_needed_echo");
+    if (inf.cookie_needed !== true) {
+      throw new Fail("/cookie_needed_echo/info cookie_needed: true", JSON.stringify(inf));
+    }
+    var st = connect(o, "cookie_needed_echo", o.transport);
+    await opened(st, o.transport);
+    await echo(st, ["cookie one", "cookie two \u2603", special[14]]);
+    await closeNormally(st);
+    return { transport: st.transport };
+  };
+
+  cases["disabled-ws"] = async function (o) {
+    var inf = await info(o, "disabled_websocket_echo");
+    if (inf.websocket !== false) {
+      throw new Fail("/disabled_websocket_echo/info websocket: false", JSON.stringify(inf));
+    }
+    var st;
+    if (o.transport === "websocket") {
+      st = connect(o, "disabled_websocket_echo", "websocket");
+      await st.until("close 2000 \"All transports failed\" without open", function () { return !!st.closed; }, true);
+      if (st.opened || st.closed.code !== 2000) {
+        throw new Fail("close 2000 \"All transports failed\" without open", summary(st));
+      }
+      // the client believed /info; the server must refuse a websocket anyway
+      var path = "/disabled_websocket_echo/000/" + randomID() + "/websocket";
+      var refused = await rawWebsocketOpens(wsURL(o, path), 5000);
+      if (refused === "open") {
+        throw new Fail("WebSocket to " + path + " refused", "open");
+      }
+      var raw = await rawWebsocketOpens(wsURL(o, "/disabled_websocket_echo/websocket"), 5000);
+      if (raw === "open") {
+        throw new Fail("WebSocket to /disabled_websocket_echo/websocket refused", "open");
+      }
+      // and the same test accepts a websocket where it is enabled
+      var ok = await rawWebsocketOpens(wsURL(o, "/echo/000/" + randomID() + "/websocket"), 5000);
+      if (ok !== "open") {
+        throw new Fail("WebSocket to /echo/000/.../websocket open", ok);
+      }
+      return { transport: null };
+    }
+    st = connect(o, "disabled_websocket_echo", o.transport);
+    await st.until("open", function () { return st.opened; });
+    if (o.transport && st.transport !== o.transport) {
+      throw new Fail("sock.transport " + show(o.transport), show(st.transport));
+    }
+    if (!o.transport && st.transport === "websocket") {
+      throw new Fail("a fallback transport", "websocket");
+    }
+    await echo(st, ["no websocket here", special[6]]);
+    await closeNormally(st);
+    return { transport: st.transport };
+  };
+
+  e2e.cases = Object.keys(cases);
+
+  e2e.run = async function (name, o) {
+    try {
+      var r = await cases[name](o);
+      return Object.assign({ ok: true }, r);
+    } catch (e) {
+      return failure(e);
+    } finally {
+      sockets.forEach(function (st) { if (!st.closed) { st.sock.close(); } });
+    }
+  };
+
+  function failure(e) {
+    if (e instanceof Fail) {
+      return { ok: false, expected: e.expected, got: e.got };
+    }
+    return { ok: false, expected: "no exception", got: String((e && e.stack) || e) };
+  }
+
+  // describe tells, after a time-out, what the page was waiting for.
+  e2e.describe = function () {
+    if (pending) {
+      return "expected " + pending.what + ", got " + summary(pending.st);
+    }
+    return sockets.length ? "last socket: " + summary(sockets[sockets.length - 1]) : "no socket opened";
+  };
+
+  // probe opens a socket with one transport and tells whether the client enabled it.
+  e2e.probe = async function (o) {
+    var st = connect(o, "echo", o.transport);
+    await st.until("open or close", function () { return st.opened || !!st.closed; }, true);
+    if (st.opened) {
+      st.sock.close();
+      return { enabled: true, transport: st.transport };
+    }
+    return { enabled: false, detail: "close " + st.closed.code + " " + show(st.closed.reason) + " without trying it" };
+  };
+
+  // Broadcast: run.mjs drives two pages, each with one socket.
+  var bc = null;
+  e2e.bcOpen = async function (o) {
+    try {
+      bc = connect(o, "broadcast", o.transport);
+      await opened(bc, o.transport);
+      return { ok: true, transport: bc.transport };
+    } catch (e) {
+      return failure(e);
+    }
+  };
+  e2e.bcSend = function (m) {
+    bc.sock.send(m);
+    return { ok: true };
+  };
+  // bcWait waits for the messages that start with tag (other cases may
+  // broadcast at the same time) and checks that they are want, in order.
+  e2e.bcWait = async function (tag, want) {
+    function mine() {
+      return bc.msgs.filter(function (m) { return m.indexOf(tag) === 0; });
+    }
+    try {
+      await bc.until(want.length + " broadcast messages tagged " + tag, function () { return mine().length >= want.length; });
+      var got = mine();
+      for (var i = 0; i < want.length; i++) {
+        if (got[i] !== want[i]) {
+          throw new Fail("broadcast #" + i + " " + show(want[i]), show(got[i]));
+        }
+      }
+      return { ok: true };
+    } catch (e) {
+      return failure(e);
+    }
+  };
+  e2e.bcClose = async function () {
+    try {
+      await closeNormally(bc);
+      return { ok: true };
+    } catch (e) {
+      return failure(e);
+    }
+  };
+})();
