@@ -19,12 +19,13 @@ func init() {
 // AppendString appends s to dst as a double-quoted JSON string literal and
 // returns the extended buffer.
 //
-// The escaping follows the SockJS protocol: besides '"' and '\\', every
-// control character and every code point that some JavaScript engines treat
-// specially (U+007F–U+009F, U+00AD, U+0600–U+0604, U+070F, U+17B4, U+17B5,
-// U+200C–U+200F, U+2028–U+202F, U+2060–U+206F, U+FEFF and U+FFF0–U+FFFF) is
-// written as \u followed by four lowercase hex digits. All other characters
-// are written as raw UTF-8.
+// The escaping follows the SockJS protocol: '"' and '\\' are escaped, as are
+// the control characters, with the short forms \b, \t, \n, \f and \r where
+// JSON has them. Every other control character and every code point that
+// some JavaScript engines treat specially (U+007F–U+009F, U+00AD,
+// U+0600–U+0604, U+070F, U+17B4, U+17B5, U+200C–U+200F, U+2028–U+202F,
+// U+2060–U+206F, U+FEFF and U+FFF0–U+FFFF) is written as \u followed by four
+// lowercase hex digits. All other characters are written as raw UTF-8.
 //
 // A three-byte WTF-8 encoding of a lone UTF-16 surrogate, as produced by
 // DecodeMessages, is written as the \uXXXX escape of that surrogate. Any
