@@ -4,6 +4,10 @@
 GO       ?= go
 FUZZTIME ?= 10s
 
+# Go modules nested in this repository, with dependencies the library's own
+# module must not carry.
+MODULES = examples/prometheus
+
 # Every fuzz target, as package:Target.
 FUZZ_TARGETS = \
 	./internal/frame:FuzzDecodeMessages \
@@ -23,10 +27,12 @@ lint:
 	@out=$$(gofmt -l . | grep -v '/node_modules/' || true); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
 
 ## unit: the Go tests of the library and its examples, with the race detector
 unit:
 	$(GO) test -race -count=1 ./...
+	@set -e; for m in $(MODULES); do echo "module $$m"; (cd $$m && $(GO) test -race -count=1 ./...); done
 
 ## load: 35,000 sessions over every transport; goroutines and heap must return to baseline
 load:
@@ -43,6 +49,7 @@ fuzz:
 ## e2e: sockjs-client in headless Chromium against examples/echo, every transport
 e2e:
 	bash e2e/setup.sh
+	node e2e/multiplex.mjs
 	node e2e/run.mjs
 
 ## run: the echo test server on :8081
