@@ -116,3 +116,12 @@ func ExampleHandler_Shutdown() {
 	fmt.Println("stopped")
 	// Output: stopped
 }
+
+// Broadcast sends one message to a group of connections, such as the members
+// of a chat room, encoding it once.
+func ExampleBroadcast() {
+	var members []*sockjs.Conn // gathered from EventInit and EventClosed
+	n := sockjs.Broadcast(members, "the room is closing")
+	fmt.Println(n, "members notified")
+	// Output: 0 members notified
+}

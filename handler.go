@@ -232,6 +232,23 @@ func (h *Handler) Broadcast(msg string) {
 	h.stats.bytesOut.Add(uint64(n * len(msg)))
 }
 
+// Broadcast sends msg to each of conns, which may belong to any handlers,
+// encoding it once for all of them, and returns how many accepted it
+// (the others have closed). Use it for groups such as chat rooms; for every
+// session of one handler, Handler.Broadcast needs no list.
+func Broadcast(conns []*Conn, msg string) int {
+	enc := frame.AppendString(nil, msg)
+	n := 0
+	for _, c := range conns {
+		if c.s.sendEncoded(enc, msg) == nil {
+			c.s.h.stats.messagesOut.Add(1)
+			c.s.h.stats.bytesOut.Add(uint64(len(msg)))
+			n++
+		}
+	}
+	return n
+}
+
 // Shutdown closes every session with code 1001 "Server shutting down",
 // ends every streaming response and websocket, and waits until every
 // session has delivered EventClosed, or until ctx is done. New sessions are
