@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -24,7 +25,10 @@ type wsConn interface {
 	writeMessage(p []byte) error
 	writeClose(code int, reason string) error
 	ping() error
-	setReadDeadline(t time.Time)
+	// extendReadDeadline moves the read deadline to t, unless the
+	// connection is closing; closing gives the peer closeGrace to answer.
+	extendReadDeadline(t time.Time)
+	closing()
 	setWriteDeadline(t time.Time)
 	close()
 }
@@ -68,7 +72,9 @@ func (u *wsUpgrader) upgrade(w http.ResponseWriter, r *http.Request) (wsConn, bo
 			return nil, false
 		}
 		c.SetReadLimit(u.readLimit)
-		return &hixieConn{c: c, timeout: u.writeTimeout}, true
+		x := &hixieConn{c: c, timeout: u.writeTimeout}
+		x.rd.set = c.SetReadDeadline
+		return x, true
 	}
 	c, err := u.u.Upgrade(w, r, nil)
 	if err != nil {
@@ -76,8 +82,9 @@ func (u *wsUpgrader) upgrade(w http.ResponseWriter, r *http.Request) (wsConn, bo
 	}
 	c.SetReadLimit(u.readLimit)
 	gc := &gorillaConn{c: c, writeTimeout: u.writeTimeout}
+	gc.rd.set = c.SetReadDeadline
 	c.SetPongHandler(func(string) error {
-		c.SetReadDeadline(time.Now().Add(u.readTimeout))
+		gc.rd.extend(time.Now().Add(u.readTimeout))
 		return nil
 	})
 	return gc, true
@@ -157,7 +164,7 @@ func (r *wsReceiver) readLoop(h *Handler) {
 		// The read deadline only finds dead peers, so it moves at most once
 		// a second rather than once a message.
 		if now := time.Now(); now.Sub(deadlineSet) > time.Second {
-			c.setReadDeadline(now.Add(h.upgrader.readTimeout))
+			c.extendReadDeadline(now.Add(h.upgrader.readTimeout))
 			deadlineSet = now
 		}
 		p, err := c.readMessage()
@@ -275,7 +282,7 @@ func (r *wsReceiver) closeSocket(f []byte) {
 		code, reason = websocket.CloseNormalClosure, ""
 	}
 	r.c.writeClose(code, reason)
-	r.c.setReadDeadline(time.Now().Add(closeGrace))
+	r.c.closing()
 }
 
 // validCloseCode reports whether code may be sent in a websocket close frame.
@@ -297,10 +304,31 @@ func (r *wsReceiver) ping() {
 	}
 }
 
+// readDeadline moves a connection's read deadline from two goroutines: the
+// reader extends it while the peer lives, the closer shortens it once. A
+// shortened deadline is never undone: the reader re-checks after extending.
+type readDeadline struct {
+	set       func(time.Time) error
+	isClosing atomic.Bool
+}
+
+func (d *readDeadline) extend(t time.Time) {
+	d.set(t)
+	if d.isClosing.Load() {
+		d.set(time.Now().Add(closeGrace))
+	}
+}
+
+func (d *readDeadline) close() {
+	d.isClosing.Store(true)
+	d.set(time.Now().Add(closeGrace))
+}
+
 // gorillaConn is an RFC 6455 websocket.
 type gorillaConn struct {
 	c            *websocket.Conn
 	writeTimeout time.Duration
+	rd           readDeadline
 	buf          []byte    // the last message read; reused by the next read
 	wdl          time.Time // the write deadline set; only the one writer touches it
 }
@@ -357,13 +385,15 @@ func (g *gorillaConn) ping() error {
 	return g.c.WriteControl(websocket.PingMessage, nil, time.Now().Add(g.writeTimeout))
 }
 
-func (g *gorillaConn) setReadDeadline(t time.Time)  { g.c.SetReadDeadline(t) }
-func (g *gorillaConn) setWriteDeadline(t time.Time) { g.c.SetWriteDeadline(t) }
-func (g *gorillaConn) close()                       { g.c.Close() }
+func (g *gorillaConn) extendReadDeadline(t time.Time) { g.rd.extend(t) }
+func (g *gorillaConn) closing()                       { g.rd.close() }
+func (g *gorillaConn) setWriteDeadline(t time.Time)   { g.c.SetWriteDeadline(t) }
+func (g *gorillaConn) close()                         { g.c.Close() }
 
 // hixieConn is a hixie-76 websocket.
 type hixieConn struct {
 	c       *hixie76.Conn
+	rd      readDeadline
 	timeout time.Duration
 	mu      sync.Mutex
 }
@@ -383,7 +413,8 @@ func (x *hixieConn) writeClose(int, string) error {
 	return x.c.WriteClose()
 }
 
-func (x *hixieConn) ping() error                  { return nil }
-func (x *hixieConn) setReadDeadline(t time.Time)  { x.c.SetReadDeadline(t) }
-func (x *hixieConn) setWriteDeadline(t time.Time) { x.c.SetWriteDeadline(t) }
-func (x *hixieConn) close()                       { x.c.Close() }
+func (x *hixieConn) ping() error                    { return nil }
+func (x *hixieConn) extendReadDeadline(t time.Time) { x.rd.extend(t) }
+func (x *hixieConn) closing()                       { x.rd.close() }
+func (x *hixieConn) setWriteDeadline(t time.Time)   { x.c.SetWriteDeadline(t) }
+func (x *hixieConn) close()                         { x.c.Close() }
