@@ -67,8 +67,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	route := h.serve(w, r)
 	if h.logger.Enabled(r.Context(), slog.LevelDebug) {
 		h.logger.LogAttrs(r.Context(), slog.LevelDebug, "sockjs: request",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.String("route", route), slog.Duration("duration", time.Since(start)))
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("proto", r.Proto),
+			slog.String("remote", r.RemoteAddr), slog.String("route", route),
+			slog.Duration("duration", time.Since(start)))
 	}
 }
 
@@ -210,6 +211,7 @@ func (h *Handler) newSession(sid, name string, r *http.Request, raw bool) *sessi
 // start delivers EventInit on the calling goroutine; the open frame follows.
 func (s *session) start() {
 	s.h.stats.sessionOpened(s.conn.transport)
+	s.logDebug("sockjs: session opened", slog.String("remote", s.conn.remote))
 	s.mu.Lock()
 	drain := s.enqueueLocked(Event{Type: EventInit})
 	s.mu.Unlock()

@@ -495,6 +495,8 @@ func (s *session) drain() {
 		s.dispatch(ev)
 		if ev.Type == EventClosed {
 			s.h.sessions.release()
+			code, reason := s.closeStatus()
+			s.logDebug("sockjs: session closed", slog.Int("code", code), slog.String("reason", reason))
 		}
 
 		if ev.Type == EventInit {
@@ -524,6 +526,17 @@ func (s *session) dispatch(ev Event) {
 		}
 	}()
 	s.call(&s.conn, ev)
+}
+
+// logDebug logs a session event at debug level, when enabled.
+func (s *session) logDebug(msg string, attrs ...slog.Attr) {
+	ctx := context.Background()
+	if !s.h.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs = append(attrs, slog.String("prefix", s.h.prefix), slog.String("transport", s.conn.transport),
+		slog.String("conn", s.conn.ID()))
+	s.h.logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
 }
 
 // context returns the session's context, made on first use.
