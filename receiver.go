@@ -2,6 +2,7 @@ package sockjs
 
 import (
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -126,10 +127,18 @@ func putBuf(b *[]byte) {
 }
 
 // write writes p as one chunk and flushes it, within timeout.
+// A polling response carries one frame: it goes out with a Content-Length in
+// one write when the handler returns, rather than chunked and flushed.
 func (r *httpReceiver) write(p []byte, timeout time.Duration) error {
 	r.rc.SetWriteDeadline(time.Now().Add(timeout))
+	if !r.streaming {
+		r.w.Header().Set("Content-Length", strconv.Itoa(len(p)))
+	}
 	if _, err := r.w.Write(p); err != nil {
 		return err
+	}
+	if !r.streaming {
+		return nil
 	}
 	return r.rc.Flush()
 }
