@@ -7,7 +7,7 @@ FUZZTIME ?= 10s
 # Go modules nested in this repository, with dependencies the library's own
 # module must not carry. All are vetted; the cluster target tests the ones
 # that need redis-server and nginx.
-MODULES      = examples/prometheus pubsub/redis examples/cluster
+MODULES      = examples/prometheus pubsub/redis examples/cluster bench
 UNIT_MODULES = examples/prometheus
 
 # Every fuzz target, as package:Target.
