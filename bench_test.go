@@ -1,6 +1,7 @@
 package sockjs
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -118,3 +119,31 @@ type discardWriter struct{ h http.Header }
 func (w discardWriter) Header() http.Header         { return w.h }
 func (w discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w discardWriter) WriteHeader(int)             {}
+
+// BenchmarkXHRPollingRoundTrip measures one xhr_send and one xhr poll that
+// returns the echo, over keep-alive loopback connections.
+func BenchmarkXHRPollingRoundTrip(b *testing.B) {
+	srv := httptest.NewServer(benchHandler())
+	defer srv.Close()
+	client := srv.Client()
+	url := srv.URL + "/echo/000/bench/"
+	post := func(path, body string) string {
+		resp, err := client.Post(url+path, "text/plain", strings.NewReader(body))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer resp.Body.Close()
+		p, _ := io.ReadAll(resp.Body)
+		return string(p)
+	}
+	if got := post("xhr", ""); got != "o\n" {
+		b.Fatalf("open: %q", got)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		post("xhr_send", `["hello"]`)
+		if got := post("xhr", ""); got != "a[\"hello\"]\n" {
+			b.Fatalf("poll: %q", got)
+		}
+	}
+}
