@@ -71,6 +71,24 @@
 //		proxy_read_timeout 75s;
 //	}
 //
+// To route on the session segment without cookies, hash it:
+//
+//	map $uri $sockjs_session {
+//		~^/echo/[^/.]+/(?<sid>[^/.]+)/ $sid;
+//		default $request_id;
+//	}
+//	upstream backend {
+//		hash $sockjs_session consistent;
+//		server 127.0.0.1:8101;
+//		server 127.0.0.1:8102;
+//	}
+//
+// With Options.CookieNeeded, a balancer with cookie affinity (HAProxy's
+// "cookie JSESSIONID prefix") works instead. To reach sessions on other
+// nodes, package github.com/gosockjs/sockjs/pubsub relays broadcasts through
+// a broker such as Redis (github.com/gosockjs/sockjs/pubsub/redis), one
+// Handler.Broadcast per node; examples/cluster puts it all together.
+//
 // # Shutting down
 //
 // http.Server.Shutdown waits for streaming responses forever and ignores
