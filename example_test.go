@@ -125,3 +125,27 @@ func ExampleBroadcast() {
 	fmt.Println(n, "members notified")
 	// Output: 0 members notified
 }
+
+// AllowOrigins restricts every transport to pages of the listed origins.
+func ExampleAllowOrigins() {
+	opts := sockjs.Options{
+		CheckOrigin: sockjs.AllowOrigins("https://app.example.com", "https://*.example.org"),
+	}
+	req, _ := http.NewRequest(http.MethodGet, "/echo/info", nil)
+	for _, origin := range []string{"https://app.example.com", "https://www.example.org", "https://evil.example"} {
+		req.Header.Set("Origin", origin)
+		fmt.Println(origin, opts.CheckOrigin(req))
+	}
+	// Output:
+	// https://app.example.com true
+	// https://www.example.org true
+	// https://evil.example false
+}
+
+// Stats snapshots a handler's counters, for expvar, Prometheus or logs.
+func ExampleHandler_Stats() {
+	h := sockjs.NewHandler("/echo", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} { return s }, struct{}{}, sockjs.Options{})
+	st := h.Stats()
+	fmt.Println(st.Sessions, st.SessionsOpened, st.MessagesIn)
+	// Output: 0 0 0
+}
