@@ -10,21 +10,15 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
-	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
 	"github.com/gosockjs/sockjs"
 	"github.com/gosockjs/sockjs/examples/chat/chat"
+	"github.com/gosockjs/sockjs/examples/internal/run"
 )
 
 func main() {
@@ -33,11 +27,7 @@ func main() {
 	verbose := flag.Bool("v", false, "log every request")
 	flag.Parse()
 
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := run.Logger(*verbose)
 
 	hub := chat.NewHub("/chat", chat.Options{
 		Node:   "single",
@@ -54,17 +44,7 @@ func main() {
 	}
 	fmt.Printf("chat on http://%s/\n", ln.Addr())
 
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		hub.Handler().Shutdown(shutdown)
-		hs.Shutdown(shutdown)
-	}()
-	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+	if err := run.Serve(ln, mux, hub.Handler().Shutdown); err != nil {
 		log.Fatal(err)
 	}
 }

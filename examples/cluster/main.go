@@ -43,12 +43,11 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/gosockjs/sockjs"
 	"github.com/gosockjs/sockjs/examples/chat/chat"
+	"github.com/gosockjs/sockjs/examples/internal/run"
 	"github.com/gosockjs/sockjs/pubsub"
 	"github.com/gosockjs/sockjs/pubsub/redis"
 	goredis "github.com/redis/go-redis/v9"
@@ -75,11 +74,7 @@ func main() {
 		*sockjsURL = "/sockjs.min.js"
 	}
 
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("node", *node)
+	logger := run.Logger(*verbose).With("node", *node)
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -96,17 +91,7 @@ func main() {
 	}
 	fmt.Printf("node %s listening on http://%s (redis %s)\n", *node, ln.Addr(), *redisAddr)
 
-	hs := &http.Server{Handler: n.mux, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		n.shutdown(shutdown)
-		hs.Shutdown(shutdown)
-	}()
-	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+	if err := run.Serve(ln, n.mux, n.shutdown); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -225,10 +210,12 @@ func (n *nodeServer) stats(w http.ResponseWriter, r *http.Request) {
 
 // shutdown closes the sessions, then publishes what is pending and closes
 // the connection to Redis.
-func (n *nodeServer) shutdown(ctx context.Context) {
-	n.hub.Handler().Shutdown(ctx)
-	n.broadcast.Shutdown(ctx)
-	n.relay.Shutdown(ctx)
-	n.bcRelay.Shutdown(ctx)
-	n.rdb.Close()
+func (n *nodeServer) shutdown(ctx context.Context) error {
+	return errors.Join(
+		n.hub.Handler().Shutdown(ctx),
+		n.broadcast.Shutdown(ctx),
+		n.relay.Shutdown(ctx),
+		n.bcRelay.Shutdown(ctx),
+		n.rdb.Close(),
+	)
 }

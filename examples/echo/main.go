@@ -27,14 +27,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/examples/internal/run"
 )
 
 //go:embed index.html
@@ -46,11 +43,7 @@ func main() {
 	verbose := flag.Bool("v", false, "log every request")
 	flag.Parse()
 
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := run.Logger(*verbose)
 
 	srv, err := newServer(*sockjsURL, logger)
 	if err != nil {
@@ -62,17 +55,7 @@ func main() {
 	}
 	fmt.Printf("listening on http://%s\n", ln.Addr())
 
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.shutdown(shutdown)
-		hs.Shutdown(shutdown)
-	}()
-	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+	if err := run.Serve(ln, srv, srv.shutdown); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -183,8 +166,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // shutdown closes every session of every service.
-func (s *server) shutdown(ctx context.Context) {
+func (s *server) shutdown(ctx context.Context) error {
+	var errs []error
 	for _, h := range s.services {
-		h.Shutdown(ctx)
+		errs = append(errs, h.Shutdown(ctx))
 	}
+	return errors.Join(errs...)
 }

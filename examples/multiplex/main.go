@@ -15,23 +15,17 @@
 package main
 
 import (
-	"context"
 	_ "embed"
-	"errors"
 	"flag"
 	"fmt"
 	"html/template"
 	"log"
-	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/examples/internal/run"
 	"github.com/gosockjs/sockjs/multiplex"
 )
 
@@ -46,11 +40,7 @@ func main() {
 	verbose := flag.Bool("v", false, "log every request")
 	flag.Parse()
 
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := run.Logger(*verbose)
 
 	opts := sockjsOptions(*sockjsURL)
 	opts.Logger = logger
@@ -61,17 +51,7 @@ func main() {
 	}
 	fmt.Printf("listening on http://%s\n", ln.Addr())
 
-	hs := &http.Server{Handler: newServer(h, *sockjsURL), ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		h.Shutdown(shutdown)
-		hs.Shutdown(shutdown)
-	}()
-	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+	if err := run.Serve(ln, newServer(h, *sockjsURL), h.Shutdown); err != nil {
 		log.Fatal(err)
 	}
 }
