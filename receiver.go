@@ -32,9 +32,11 @@ func (r *httpReceiver) wake() {
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // serveReceiver runs a receiving request of an HTTP transport: it opens or
-// finds session sid, writes the transport's prelude (for a streaming
-// response) and carries the session's frames until the response is done.
-// header sets the response's headers and prelude writes the opening bytes.
+// finds session sid, writes prelude (the opening bytes of a streaming
+// response) and carries the session's frames, each put in the transport's
+// format by encode, until the response is done. Streaming responses over
+// HTTP/1.x leave net/http at once (see serveStream); the others, polling
+// and HTTP/2, are served here on the request's goroutine.
 func (h *Handler) serveReceiver(w http.ResponseWriter, r *http.Request, sid, name string,
 	contentType string, streaming bool, prelude []byte, encode encodeFunc) {
 	s, created := h.openSession(sid, name, r)

@@ -35,15 +35,6 @@ type receiver interface {
 	wake()
 }
 
-// sessionState is where a session is in its life.
-type sessionState uint8
-
-const (
-	stateNew    sessionState = iota // EventInit not yet handled
-	stateOpen                       // open frame may be sent, messages flow
-	stateClosed                     // close frame pending or sent; EventClosed queued
-)
-
 // session is the one state machine behind a Conn: it holds the outbound
 // queue, the attached receiver, the heartbeat and disconnect timers, and
 // delivers events to the callback in order, one at a time.
@@ -55,8 +46,8 @@ type session struct {
 	call func(*Conn, Event)
 
 	mu          sync.Mutex
-	state       sessionState
 	opened      bool   // EventInit handled: the open frame may go out
+	closed      bool   // the close frame is pending or sent; EventClosed is queued
 	openSent    bool   // the open frame was taken by a receiver
 	pend        []byte // encoded messages waiting, comma separated
 	rawq        []string
@@ -117,7 +108,7 @@ func (s *session) attach(rcv receiver) attachResult {
 	if s.dcTimer != nil {
 		s.dcTimer.Stop()
 	}
-	if s.state != stateClosed {
+	if !s.closed {
 		d := s.h.opts.HeartbeatDelay
 		if s.hbTimer == nil {
 			s.hbTimer = time.AfterFunc(d, s.heartbeat)
@@ -150,12 +141,12 @@ func (s *session) detach(rcv receiver, aborted bool) {
 		s.hbTimer.Stop()
 	}
 	drain := false
-	if aborted && s.state != stateClosed {
+	if aborted && !s.closed {
 		drain = s.closeLocked(codeInterrupted, "Connection interrupted")
 	}
 	if s.id == "" {
 		// A websocket session ends with its socket.
-		if s.state != stateClosed {
+		if !s.closed {
 			drain = s.closeLocked(codeInterrupted, "Connection interrupted")
 		}
 		s.expireLocked()
@@ -188,7 +179,7 @@ func (s *session) disconnectTimeout() {
 		return
 	}
 	drain := false
-	if s.state != stateClosed {
+	if !s.closed {
 		drain = s.closeLocked(codeInterrupted, "Connection interrupted")
 	}
 	s.expireLocked()
@@ -215,7 +206,7 @@ func (s *session) expireLocked() {
 // heartbeat runs every HeartbeatDelay while a receiver is attached.
 func (s *session) heartbeat() {
 	s.mu.Lock()
-	if s.rcv == nil || s.state == stateClosed {
+	if s.rcv == nil || s.closed {
 		s.mu.Unlock()
 		return
 	}
@@ -239,7 +230,7 @@ func (s *session) pendingLocked() bool {
 	switch {
 	case !s.opened:
 		return false
-	case !s.openSent, len(s.pend) > 0, len(s.rawq) > 0, s.state == stateClosed, s.hbDue:
+	case !s.openSent, len(s.pend) > 0, len(s.rawq) > 0, s.closed, s.hbDue:
 		return true
 	}
 	return false
@@ -270,7 +261,7 @@ func (s *session) nextLocked(dst []byte) (f []byte, last bool) {
 		s.pend = recycle(s.pend)
 		s.hbDue = false
 		return dst, false
-	case s.state == stateClosed:
+	case s.closed:
 		return append(dst, s.closeFrame...), true
 	case s.hbDue:
 		s.hbDue = false
@@ -292,7 +283,7 @@ func (s *session) nextRawLocked(dst []byte) (f []byte, last bool) {
 		}
 		return dst, false
 	}
-	if s.state == stateClosed {
+	if s.closed {
 		return dst, true
 	}
 	return nil, false
@@ -310,7 +301,7 @@ func recycle(b []byte) []byte {
 // send queues msg for the client.
 func (s *session) send(msg string) error {
 	s.mu.Lock()
-	if s.state == stateClosed {
+	if s.closed {
 		s.mu.Unlock()
 		return ErrClosed
 	}
@@ -330,7 +321,7 @@ func (s *session) send(msg string) error {
 // for raw websocket sessions.
 func (s *session) sendEncoded(enc []byte, raw string) error {
 	s.mu.Lock()
-	if s.state == stateClosed {
+	if s.closed {
 		s.mu.Unlock()
 		return ErrClosed
 	}
@@ -379,10 +370,10 @@ func (s *session) queuedBytesLocked() int {
 // pending messages and queues EventClosed. It reports whether the caller must
 // see that the events get dispatched (see drainLater and drain).
 func (s *session) closeLocked(code int, reason string) (drain bool) {
-	if s.state == stateClosed {
+	if s.closed {
 		return false
 	}
-	s.state = stateClosed
+	s.closed = true
 	s.closeFrame = frame.AppendClose(nil, code, reason)
 	s.closeCode, s.closeReason = code, reason
 	s.h.stats.sessionClosed(s.conn.transport, code)
@@ -423,7 +414,7 @@ func (s *session) enqueueLocked(ev Event) bool {
 // goroutine dispatches them itself unless another goroutine already is.
 func (s *session) receive(msgs []string) error {
 	s.mu.Lock()
-	if s.state == stateClosed {
+	if s.closed {
 		s.mu.Unlock()
 		return ErrClosed
 	}
@@ -445,7 +436,7 @@ func (s *session) receive(msgs []string) error {
 // goroutine so that the poster never runs the callback.
 func (s *session) post(info any) error {
 	s.mu.Lock()
-	if s.state == stateClosed {
+	if s.closed {
 		s.mu.Unlock()
 		return ErrClosed
 	}
@@ -460,7 +451,7 @@ func (s *session) post(info any) error {
 // close closes the session on the application's request.
 func (s *session) close(code int, reason string) error {
 	s.mu.Lock()
-	if s.state == stateClosed {
+	if s.closed {
 		s.mu.Unlock()
 		return ErrClosed
 	}
@@ -545,7 +536,7 @@ func (s *session) context() context.Context {
 	defer s.mu.Unlock()
 	if s.ctx == nil {
 		s.ctx, s.cancel = context.WithCancel(context.Background())
-		if s.state == stateClosed {
+		if s.closed {
 			s.cancel()
 		}
 	}
@@ -556,5 +547,5 @@ func (s *session) context() context.Context {
 func (s *session) isClosed() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.state == stateClosed
+	return s.closed
 }
