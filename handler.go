@@ -198,6 +198,17 @@ func (h *Handler) openSession(sid, name string, r *http.Request) (s *session, cr
 	}, h.opts.MaxSessions, h.closing)
 }
 
+// unavailable answers a request for a new session that the handler cannot
+// take: it is shutting down, or at MaxSessions.
+func (h *Handler) unavailable(w http.ResponseWriter) {
+	select {
+	case <-h.closing:
+		fail(w, http.StatusServiceUnavailable, "Server shutting down.")
+	default:
+		fail(w, http.StatusServiceUnavailable, "Too many sessions.")
+	}
+}
+
 // newSession makes a session that is not yet registered.
 func (h *Handler) newSession(sid, name string, r *http.Request, raw bool) *session {
 	s := &session{h: h, id: sid, raw: raw, call: h.newCall()}

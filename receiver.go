@@ -41,7 +41,7 @@ func (h *Handler) serveReceiver(w http.ResponseWriter, r *http.Request, sid, nam
 	contentType string, streaming bool, prelude []byte, encode encodeFunc) {
 	s, created := h.openSession(sid, name, r)
 	if s == nil {
-		fail(w, http.StatusServiceUnavailable, "Too many sessions.")
+		h.unavailable(w)
 		return
 	}
 	hdr := w.Header()

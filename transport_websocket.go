@@ -133,7 +133,7 @@ func (h *Handler) serveWebsocket(w http.ResponseWriter, r *http.Request, raw boo
 	}
 	s := h.newSession("", name, r, raw)
 	if !h.sessions.addAnon(s, h.opts.MaxSessions, h.closing) {
-		fail(w, http.StatusServiceUnavailable, "Too many sessions.")
+		h.unavailable(w)
 		return
 	}
 	c, ok := h.upgrader.upgrade(w, r)
