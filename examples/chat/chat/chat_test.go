@@ -123,6 +123,7 @@ func TestHubsAcrossRelay(t *testing.T) {
 	t.Cleanup(func() { broker.Close() }) // after the relays' Shutdown
 	var srvs []*httptest.Server
 	var hubs []*Hub
+	var relays []*pubsub.Relay
 	for _, node := range []string{"n1", "n2"} {
 		hub := NewHub("/chat", Options{Node: node})
 		relay, err := pubsub.NewRelay(context.Background(), broker, "chat", hub, pubsub.RelayOptions{Node: node})
@@ -131,12 +132,22 @@ func TestHubsAcrossRelay(t *testing.T) {
 		}
 		t.Cleanup(func() { relay.Shutdown(context.Background()) })
 		hub.SetPublish(relay.Publish)
+		relays = append(relays, relay)
 		hubs = append(hubs, hub)
 		srvs = append(srvs, serve(t, hub))
 	}
 	a, b := dial(t, srvs[0]), dial(t, srvs[1])
 	a.send(Event{Type: "join", Room: "r"})
 	a.expect("joined")
+	// a's join reaches n2 through the broker; b joins after it did, or b
+	// would see it too.
+	deadline := time.Now().Add(5 * time.Second)
+	for relays[1].Stats().Received == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("n2 never received n1's join")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	b.send(Event{Type: "join", Room: "r"})
 	b.expect("joined")
 	a.expect("joined")
