@@ -80,7 +80,7 @@ func TestRouters(t *testing.T) {
 		{"chi Mount with middleware", "/echo", func() http.Handler {
 			h := sockjs.NewHandler("/echo", routerEcho, struct{}{}, sockjs.Options{})
 			r := chi.NewRouter()
-			r.Use(middleware.RequestID, middleware.RealIP, middleware.Recoverer,
+			r.Use(middleware.RequestID, middleware.Recoverer,
 				middleware.RequestLogger(&middleware.DefaultLogFormatter{Logger: log.New(io.Discard, "", 0), NoColor: true}))
 			r.Mount("/echo", h)
 			return r

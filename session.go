@@ -542,10 +542,3 @@ func (s *session) context() context.Context {
 	}
 	return s.ctx
 }
-
-// isClosed reports whether the session was closed.
-func (s *session) isClosed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
-}

@@ -395,7 +395,6 @@ type hixieConn struct {
 	c       *hixie76.Conn
 	rd      readDeadline
 	timeout time.Duration
-	mu      sync.Mutex
 }
 
 func (x *hixieConn) readMessage() ([]byte, error) {

@@ -409,16 +409,6 @@ func (a *wsAsync) wait(t *testing.T) {
 	}
 }
 
-// pending asserts that the request has not ended within d.
-func (a *wsAsync) pending(t *testing.T, d time.Duration) {
-	t.Helper()
-	select {
-	case <-a.done:
-		t.Fatalf("request should be pending; got status %d body %q err %v", a.status, a.body, a.err)
-	case <-time.After(d):
-	}
-}
-
 // wsAttachedPoll starts an xhr poll on the open session sid and returns it
 // once it is certainly attached: of two concurrent polls the server refuses
 // the later with 2010 only while the earlier is attached.

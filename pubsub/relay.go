@@ -430,8 +430,6 @@ func (r *Relay) publish(env []byte) bool {
 			r.logger.Warn("pubsub: broker closed, giving up publishing", "channel", r.channel)
 			return false
 		}
-		r.mu.Lock()
-		r.mu.Unlock()
 		if failedSince.IsZero() {
 			failedSince = time.Now()
 			r.logger.Warn("pubsub: publish failed, retrying", "channel", r.channel, "err", err)
