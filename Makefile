@@ -1,8 +1,9 @@
 # Targets for developers and CI. `make test` runs everything, browser tests
 # included, installing what they need (npm packages, Debian's chromium).
 
-GO       ?= go
-FUZZTIME ?= 10s
+GO          ?= go
+FUZZTIME    ?= 10s
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 # Go modules nested in this repository, with dependencies the library's own
 # module must not carry. All are vetted; the cluster target tests the ones
@@ -24,11 +25,12 @@ FUZZ_TARGETS = \
 ## test: lint, unit tests with the race detector, load test, short fuzz runs, cluster tests, browser suite
 test: lint unit load fuzz cluster e2e
 
-## lint: gofmt and go vet
+## lint: gofmt, go vet and staticcheck
 lint:
 	@out=$$(gofmt -l . | grep -v '/node_modules/' || true); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(STATICCHECK) -checks 'all,-ST1000,-ST1003' ./...
 	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
 
 ## unit: the Go tests of the library and its examples, with the race detector
