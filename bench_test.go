@@ -44,7 +44,7 @@ func BenchmarkSessionSendNext(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(msg)))
 	for b.Loop() {
-		s.send(msg)
+		s.send(msg, nil)
 		f, _ := s.next(buf[:0])
 		buf = f
 	}

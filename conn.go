@@ -78,12 +78,7 @@ func (c *Conn) init(s *session, transport string, r *http.Request) {
 // order they were sent. Send returns ErrClosed once the session has closed,
 // and ErrQueueFull (closing the session) when the client is too slow.
 func (c *Conn) Send(msg string) error {
-	err := c.s.send(msg)
-	if err == nil {
-		c.s.h.stats.messagesOut.Add(1)
-		c.s.h.stats.bytesOut.Add(uint64(len(msg)))
-	}
-	return err
+	return c.s.send(msg, nil)
 }
 
 // Close closes the session with the given code and reason: messages already

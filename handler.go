@@ -235,14 +235,7 @@ func (s *session) start() {
 // encoded once for all of them. Sessions that have closed are skipped.
 func (h *Handler) Broadcast(msg string) {
 	enc := frame.AppendString(nil, msg)
-	n := 0
-	h.sessions.each(func(s *session) {
-		if s.sendEncoded(enc, msg) == nil {
-			n++
-		}
-	})
-	h.stats.messagesOut.Add(uint64(n))
-	h.stats.bytesOut.Add(uint64(n * len(msg)))
+	h.sessions.each(func(s *session) { s.send(msg, enc) })
 }
 
 // Broadcast sends msg to each of conns, which may belong to any handlers,
@@ -253,9 +246,7 @@ func Broadcast(conns []*Conn, msg string) int {
 	enc := frame.AppendString(nil, msg)
 	n := 0
 	for _, c := range conns {
-		if c.s.sendEncoded(enc, msg) == nil {
-			c.s.h.stats.messagesOut.Add(1)
-			c.s.h.stats.bytesOut.Add(uint64(len(msg)))
+		if c.s.send(msg, enc) == nil {
 			n++
 		}
 	}

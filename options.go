@@ -109,29 +109,20 @@ func (o Options) withDefaults() Options {
 	if o.SockJSURL == "" {
 		o.SockJSURL = DefaultSockJSURL
 	}
-	if o.HeartbeatDelay <= 0 {
-		o.HeartbeatDelay = DefaultHeartbeatDelay
-	}
-	if o.DisconnectDelay <= 0 {
-		o.DisconnectDelay = DefaultDisconnectDelay
-	}
-	if o.ResponseLimit <= 0 {
-		o.ResponseLimit = DefaultResponseLimit
-	}
-	if o.MaxMessageSize <= 0 {
-		o.MaxMessageSize = DefaultMaxMessageSize
-	}
-	if o.MaxQueuedBytes <= 0 {
-		o.MaxQueuedBytes = DefaultMaxQueuedBytes
-	}
-	if o.MaxSessions <= 0 {
-		o.MaxSessions = DefaultMaxSessions
-	}
-	if o.WriteTimeout <= 0 {
-		o.WriteTimeout = DefaultWriteTimeout
-	}
-	if o.PongTimeout <= 0 {
-		o.PongTimeout = DefaultPongTimeout
-	}
+	orDefault(&o.HeartbeatDelay, DefaultHeartbeatDelay)
+	orDefault(&o.DisconnectDelay, DefaultDisconnectDelay)
+	orDefault(&o.ResponseLimit, DefaultResponseLimit)
+	orDefault(&o.MaxMessageSize, DefaultMaxMessageSize)
+	orDefault(&o.MaxQueuedBytes, DefaultMaxQueuedBytes)
+	orDefault(&o.MaxSessions, DefaultMaxSessions)
+	orDefault(&o.WriteTimeout, DefaultWriteTimeout)
+	orDefault(&o.PongTimeout, DefaultPongTimeout)
 	return o
+}
+
+// orDefault sets *v to def when it is zero or negative.
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }

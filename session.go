@@ -23,8 +23,6 @@ const (
 // Close frames for the cases where the server itself ends a request or session.
 var (
 	frameAnotherConn = frame.AppendClose(nil, codeAnotherConn, "Another connection still open")
-	frameOpen        = []byte("o")
-	frameHeartbeat   = []byte("h")
 )
 
 // A receiver is the transport currently attached to a session to carry its
@@ -51,6 +49,7 @@ type session struct {
 	openSent    bool   // the open frame was taken by a receiver
 	pend        []byte // encoded messages waiting, comma separated
 	rawq        []string
+	rawBytes    int // bytes in rawq
 	closeFrame  []byte
 	closeCode   int
 	closeReason string
@@ -198,8 +197,7 @@ func (s *session) expireLocked() {
 	if s.hbTimer != nil {
 		s.hbTimer.Stop()
 	}
-	s.pend = nil
-	s.rawq = nil
+	s.pend, s.rawq, s.rawBytes = nil, nil, 0
 	s.h.sessions.remove(s)
 }
 
@@ -253,7 +251,7 @@ func (s *session) nextLocked(dst []byte) (f []byte, last bool) {
 		return s.nextRawLocked(dst)
 	case !s.openSent:
 		s.openSent = true
-		return append(dst, frameOpen...), false
+		return append(dst, frame.Open...), false
 	case len(s.pend) > 0:
 		dst = append(dst, 'a', '[')
 		dst = append(dst, s.pend...)
@@ -265,7 +263,7 @@ func (s *session) nextLocked(dst []byte) (f []byte, last bool) {
 		return append(dst, s.closeFrame...), true
 	case s.hbDue:
 		s.hbDue = false
-		return append(dst, frameHeartbeat...), false
+		return append(dst, frame.Heartbeat...), false
 	}
 	return nil, false
 }
@@ -276,6 +274,7 @@ func (s *session) nextRawLocked(dst []byte) (f []byte, last bool) {
 	s.hbDue = false
 	if len(s.rawq) > 0 {
 		dst = append(dst, s.rawq[0]...)
+		s.rawBytes -= len(s.rawq[0])
 		s.rawq[0] = ""
 		s.rawq = s.rawq[1:]
 		if len(s.rawq) == 0 {
@@ -298,8 +297,9 @@ func recycle(b []byte) []byte {
 	return b[:0]
 }
 
-// send queues msg for the client.
-func (s *session) send(msg string) error {
+// send queues msg for the client. enc is msg already encoded as a JSON
+// string, as broadcasts pass it to encode once for every session, or nil.
+func (s *session) send(msg string, enc []byte) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -307,40 +307,19 @@ func (s *session) send(msg string) error {
 	}
 	if s.raw {
 		s.rawq = append(s.rawq, msg)
+		s.rawBytes += len(msg)
 	} else {
 		if len(s.pend) > 0 {
 			s.pend = append(s.pend, ',')
 		}
-		s.pend = frame.AppendString(s.pend, msg)
-	}
-	return s.queuedLocked()
-}
-
-// sendEncoded queues a message already encoded as a JSON string, for
-// broadcasts, which encode once for every session. raw is the message itself,
-// for raw websocket sessions.
-func (s *session) sendEncoded(enc []byte, raw string) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return ErrClosed
-	}
-	if s.raw {
-		s.rawq = append(s.rawq, raw)
-	} else {
-		if len(s.pend) > 0 {
-			s.pend = append(s.pend, ',')
+		if enc != nil {
+			s.pend = append(s.pend, enc...)
+		} else {
+			s.pend = frame.AppendString(s.pend, msg)
 		}
-		s.pend = append(s.pend, enc...)
 	}
-	return s.queuedLocked()
-}
-
-// queuedLocked finishes a send: it enforces MaxQueuedBytes, wakes the
-// receiver and unlocks the session.
-func (s *session) queuedLocked() error {
-	if n := s.queuedBytesLocked(); n > s.h.opts.MaxQueuedBytes {
-		s.pend, s.rawq = nil, nil
+	if n := len(s.pend) + s.rawBytes; n > s.h.opts.MaxQueuedBytes {
+		s.pend, s.rawq, s.rawBytes = nil, nil, 0
 		drain := s.closeLocked(codeQueueFull, "Outbound queue full")
 		s.mu.Unlock()
 		s.h.logger.LogAttrs(context.Background(), slog.LevelWarn, "sockjs: outbound queue full, session closed",
@@ -355,15 +334,9 @@ func (s *session) queuedLocked() error {
 		s.rcv.wake()
 	}
 	s.mu.Unlock()
+	s.h.stats.messagesOut.Add(1)
+	s.h.stats.bytesOut.Add(uint64(len(msg)))
 	return nil
-}
-
-func (s *session) queuedBytesLocked() int {
-	n := len(s.pend)
-	for _, m := range s.rawq {
-		n += len(m)
-	}
-	return n
 }
 
 // closeLocked closes the session: it queues the close frame behind the

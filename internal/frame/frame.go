@@ -21,16 +21,3 @@ func AppendClose(dst []byte, code int, reason string) []byte {
 	dst = AppendString(dst, reason)
 	return append(dst, ']')
 }
-
-// AppendMessages appends a message frame such as a["x","y"] holding msgs to
-// dst and returns the extended buffer.
-func AppendMessages(dst []byte, msgs ...string) []byte {
-	dst = append(dst, 'a', '[')
-	for i, m := range msgs {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = AppendString(dst, m)
-	}
-	return append(dst, ']')
-}

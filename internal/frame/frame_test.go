@@ -35,3 +35,16 @@ func TestFrameRoundTrip(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Equal(t, msgs, got)
 }
+
+// AppendMessages appends a message frame such as a["x","y"] holding msgs to
+// dst, as the session assembles them; the tests use it to build input.
+func AppendMessages(dst []byte, msgs ...string) []byte {
+	dst = append(dst, 'a', '[')
+	for i, m := range msgs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = AppendString(dst, m)
+	}
+	return append(dst, ']')
+}
