@@ -72,23 +72,14 @@ func (h *Handler) serveReceiver(w http.ResponseWriter, r *http.Request, sid, nam
 	if prelude != nil {
 		w.WriteHeader(http.StatusOK)
 		if rcv.write(prelude, h.opts.WriteTimeout) != nil {
-			if created {
-				s.start()
-				s.detachAbort()
-			}
+			s.abandon(created)
 			return
 		}
 	}
-	if s.attach(rcv) == busy {
-		if created { // another request attached first to the session just made
-			s.start()
-		}
+	if s.join(rcv, created) == busy {
 		*ob = encode((*ob)[:0], frameAnotherConn)
 		rcv.write(*ob, h.opts.WriteTimeout)
 		return
-	}
-	if created {
-		s.start()
 	}
 
 	sent := 0
@@ -145,8 +136,25 @@ func (r *httpReceiver) write(p []byte, timeout time.Duration) error {
 	return r.rc.Flush()
 }
 
-// detachAbort closes a session whose first receiver failed before attaching.
-func (s *session) detachAbort() {
+// join attaches rcv to the session and, when the request created the
+// session, starts it. A new session is started even when another request
+// attached first, so that it gets its EventInit and, later, EventClosed.
+func (s *session) join(rcv receiver, created bool) attachResult {
+	res := s.attach(rcv)
+	if created {
+		s.start()
+	}
+	return res
+}
+
+// abandon ends a session that the request created when the request failed
+// before it could attach: the session is started and at once closed, so
+// that the callback sees it begin and end.
+func (s *session) abandon(created bool) {
+	if !created {
+		return
+	}
+	s.start()
 	s.mu.Lock()
 	drain := s.closeLocked(codeInterrupted, "Connection interrupted")
 	s.mu.Unlock()

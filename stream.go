@@ -48,24 +48,15 @@ func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request, s *session
 	head = rcv.chunk(head, prelude)
 	if rcv.write(head) != nil {
 		rcv.finish(false, true)
-		if created {
-			s.start()
-			s.detachAbort()
-		}
+		s.abandon(created)
 		return true
 	}
-	if s.attach(rcv) == busy {
-		if created {
-			s.start()
-		}
+	if s.join(rcv, created) == busy {
 		rcv.write(rcv.chunk(nil, encode(nil, frameAnotherConn)))
 		rcv.finish(false, false)
 		return true
 	}
 	go rcv.watch()
-	if created {
-		s.start()
-	}
 	return true
 }
 
