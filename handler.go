@@ -183,11 +183,6 @@ func (h *Handler) greeting(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "Welcome to SockJS!\n")
 }
 
-// session returns the live session sid, or nil.
-func (h *Handler) session(sid string) *session {
-	return h.sessions.get(sid)
-}
-
 // openSession returns the session sid, creating it for request r and
 // transport name if it does not exist. created reports a new session, which
 // the caller must start once it attached its receiver. It returns nil when the

@@ -29,7 +29,6 @@ type wsConn interface {
 	// connection is closing; closing gives the peer closeGrace to answer.
 	extendReadDeadline(t time.Time)
 	closing()
-	setWriteDeadline(t time.Time)
 	close()
 }
 
@@ -387,7 +386,6 @@ func (g *gorillaConn) ping() error {
 
 func (g *gorillaConn) extendReadDeadline(t time.Time) { g.rd.extend(t) }
 func (g *gorillaConn) closing()                       { g.rd.close() }
-func (g *gorillaConn) setWriteDeadline(t time.Time)   { g.c.SetWriteDeadline(t) }
 func (g *gorillaConn) close()                         { g.c.Close() }
 
 // hixieConn is a hixie-76 websocket.
@@ -415,5 +413,4 @@ func (x *hixieConn) writeClose(int, string) error {
 func (x *hixieConn) ping() error                    { return nil }
 func (x *hixieConn) extendReadDeadline(t time.Time) { x.rd.extend(t) }
 func (x *hixieConn) closing()                       { x.rd.close() }
-func (x *hixieConn) setWriteDeadline(t time.Time)   { x.c.SetWriteDeadline(t) }
 func (x *hixieConn) close()                         { x.c.Close() }

@@ -72,7 +72,7 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool
 // the request itself when that fails: 404 for an unknown session, 500 for a
 // body that is not SockJS data.
 func (h *Handler) deliver(w http.ResponseWriter, sid string, body []byte) bool {
-	s := h.session(sid)
+	s := h.sessions.get(sid)
 	if s == nil {
 		http.NotFound(w, nil)
 		return false
