@@ -18,6 +18,7 @@ const (
 	codeServerError = 1011 // the callback panicked
 	codeQueueFull   = 1013 // the outbound queue overflowed
 	codeShutdown    = 1001 // the handler is shutting down
+	codeInvalidData = 1007 // a websocket text message was not valid UTF-8
 )
 
 // Close frames for the cases where the server itself ends a request or session.
@@ -125,6 +126,16 @@ func (s *session) attach(rcv receiver) attachResult {
 // one whose client went away, closes the session with 1002 "Connection
 // interrupted"; otherwise the disconnect timer starts.
 func (s *session) detach(rcv receiver, aborted bool) {
+	if aborted {
+		s.detachClosing(rcv, codeInterrupted, "Connection interrupted")
+	} else {
+		s.detachClosing(rcv, 0, "")
+	}
+}
+
+// detachClosing ends rcv's turn as the session's receiver, and closes the
+// session with code and reason unless code is 0.
+func (s *session) detachClosing(rcv receiver, code int, reason string) {
 	s.mu.Lock()
 	if s.rcv != rcv {
 		s.mu.Unlock()
@@ -140,8 +151,8 @@ func (s *session) detach(rcv receiver, aborted bool) {
 		s.hbTimer.Stop()
 	}
 	drain := false
-	if aborted && !s.closed {
-		drain = s.closeLocked(codeInterrupted, "Connection interrupted")
+	if code != 0 && !s.closed {
+		drain = s.closeLocked(code, reason)
 	}
 	if s.id == "" {
 		// A websocket session ends with its socket.
@@ -306,6 +317,7 @@ func (s *session) send(msg string, enc []byte) error {
 		return ErrClosed
 	}
 	if s.raw {
+		msg = frame.ToValidUTF8(msg) // a text frame must hold valid UTF-8
 		s.rawq = append(s.rawq, msg)
 		s.rawBytes += len(msg)
 	} else {

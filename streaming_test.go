@@ -229,6 +229,10 @@ func TestEventSourceEscaping(t *testing.T) {
 	// A raw line break in a message never splits the event.
 	htSend(t, srv, sid, `["a\u2028b\u0085c"]`)
 	assert.Equal(t, `data: a["a\u2028b\u0085c"]`+"\r\n\r\n", s.readUntil(t, "\r\n\r\n"))
+	// The client runs decodeURI on the data: '%' goes out as %25.
+	htSend(t, srv, sid, `["%20&a=b+c","100%","%%41%e2%82%ac"]`)
+	assert.Equal(t, `data: a["%2520&a=b+c","100%25","%25%2541%25e2%2582%25ac"]`+"\r\n\r\n",
+		s.readUntil(t, "\r\n\r\n"))
 }
 
 // htHTMLFileHead is the head of an htmlfile response for callback cb,

@@ -1,15 +1,19 @@
 package sockjs
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/gosockjs/sockjs/internal/frame"
+)
 
 // eventSourcePrelude opens an eventsource response.
 var eventSourcePrelude = []byte("\r\n")
 
-// encodeEventSource writes a frame as one server-sent event. Frames never
-// hold a raw newline, so one data line carries it whole.
+// encodeEventSource writes a frame as one server-sent event, its data line
+// percent-escaped for the client's decodeURI (see frame.AppendEventData).
 func encodeEventSource(dst, f []byte) []byte {
 	dst = append(dst, "data: "...)
-	dst = append(dst, f...)
+	dst = frame.AppendEventData(dst, f)
 	return append(dst, "\r\n\r\n"...)
 }
 

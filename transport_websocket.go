@@ -1,18 +1,27 @@
 package sockjs
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/gosockjs/sockjs/internal/frame"
 	"github.com/gosockjs/sockjs/internal/hixie76"
 )
+
+// errInvalidUTF8 is returned by wsConn.readMessage for a text message that
+// is not valid UTF-8, which fails the connection with 1007.
+var errInvalidUTF8 = errors.New("sockjs: invalid UTF-8 in websocket text message")
+
+// reasonInvalidUTF8 is the reason of the close that errInvalidUTF8 causes.
+const reasonInvalidUTF8 = "Invalid UTF-8 in text frame"
 
 // closeGrace is how long the server waits for the client's reply to its
 // websocket close frame before it drops the connection.
@@ -21,6 +30,8 @@ const closeGrace = time.Second
 // wsConn is a websocket connection of either protocol version: RFC 6455
 // (gorilla) or the hixie-76 draft that old proxies still speak.
 type wsConn interface {
+	// readMessage returns the next data message, or errInvalidUTF8 for
+	// one that is not valid UTF-8.
 	readMessage() ([]byte, error)
 	writeMessage(p []byte) error
 	writeClose(code int, reason string) error
@@ -167,6 +178,12 @@ func (r *wsReceiver) readLoop(h *Handler) {
 			deadlineSet = now
 		}
 		p, err := c.readMessage()
+		if errors.Is(err, errInvalidUTF8) {
+			// RFC 6455 section 8.1: fail the connection.
+			c.writeClose(codeInvalidData, reasonInvalidUTF8)
+			s.detachClosing(r, codeInvalidData, reasonInvalidUTF8)
+			return
+		}
 		if err != nil {
 			break
 		}
@@ -355,6 +372,10 @@ func (g *gorillaConn) readMessage() ([]byte, error) {
 				if cap(g.buf) > 64<<10 {
 					g.buf = nil // do not pin a large message's buffer
 				}
+				// Fragments may split a character: check the whole message.
+				if !utf8.Valid(p) {
+					return nil, errInvalidUTF8
+				}
 				return p, nil
 			}
 			if err != nil {
@@ -397,6 +418,9 @@ type hixieConn struct {
 
 func (x *hixieConn) readMessage() ([]byte, error) {
 	m, err := x.c.ReadMessage()
+	if errors.Is(err, hixie76.ErrInvalidUTF8) {
+		return nil, errInvalidUTF8
+	}
 	return []byte(m), err
 }
 

@@ -2,7 +2,11 @@
 // frames and JSON string literals, and decoding of inbound message batches.
 package frame
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
 
 // Frames that carry no data.
 const (
@@ -20,4 +24,54 @@ func AppendClose(dst []byte, code int, reason string) []byte {
 	dst = append(dst, ',')
 	dst = AppendString(dst, reason)
 	return append(dst, ']')
+}
+
+// AppendEventData appends f to dst as the data of a server-sent event:
+// '%', CR, LF and NUL are percent-encoded (%25, %0D, %0A, %00), as the SockJS
+// eventsource transport requires. sockjs-client passes every event's data
+// through decodeURI, which turns these escapes, and only these, back into
+// the bytes they stand for: a raw '%' would be taken for an escape, and a
+// raw line break would end the event.
+func AppendEventData(dst, f []byte) []byte {
+	start := 0
+	for i, c := range f {
+		var esc string
+		switch c {
+		case '%':
+			esc = "%25"
+		case '\r':
+			esc = "%0D"
+		case '\n':
+			esc = "%0A"
+		case 0:
+			esc = "%00"
+		default:
+			continue
+		}
+		dst = append(dst, f[start:i]...)
+		dst = append(dst, esc...)
+		start = i + 1
+	}
+	return append(dst, f[start:]...)
+}
+
+// ToValidUTF8 returns s with each byte that is not part of a valid UTF-8
+// sequence replaced by U+FFFD, as AppendString escapes it; a valid s is
+// returned as it is.
+func ToValidUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }

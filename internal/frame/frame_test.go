@@ -48,3 +48,16 @@ func AppendMessages(dst []byte, msgs ...string) []byte {
 	}
 	return append(dst, ']')
 }
+
+func TestToValidUTF8(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                 "",
+		"ok ☃ 😀":           "ok ☃ 😀",
+		"x\xffy":           "x\ufffdy",
+		"\xed\xa0\x80":     "\ufffd\ufffd\ufffd",
+		"a\xe2\x82":        "a\ufffd\ufffd",
+		"\xf0\x9f\x98\x80": "😀",
+	} {
+		assert.Equal(t, want, ToValidUTF8(in), "ToValidUTF8(%q)", in)
+	}
+}
