@@ -15,12 +15,13 @@ UNIT_MODULES = examples/prometheus
 FUZZ_TARGETS = \
 	./internal/frame:FuzzDecodeMessages \
 	./internal/frame:FuzzAppendString \
+	./internal/frame:FuzzEventData \
 	./internal/hixie76:FuzzReadMessage \
 	.:FuzzRoute \
 	.:FuzzCallback \
 	.:FuzzSend
 
-.PHONY: test lint unit load fuzz cluster e2e run bench
+.PHONY: test deps lint unit load fuzz cluster e2e run bench
 
 ## test: lint, unit tests with the race detector, load test, short fuzz runs, cluster tests, browser suite
 test: lint unit load fuzz cluster e2e
@@ -33,9 +34,13 @@ lint:
 	$(STATICCHECK) -checks 'all,-ST1000,-ST1003' ./...
 	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
 
+## deps: the npm packages of the reference server (npm sockjs 0.3.24) that tests compare against
+deps:
+	bash scripts/npm-ci.sh testdata/sockjs-node
+
 ## unit: the Go tests of the library and its examples, with the race detector
-unit:
-	$(GO) test -race -count=1 ./...
+unit: deps
+	SOCKJS_REFERENCE=require $(GO) test -race -count=1 ./...
 	@set -e; for m in $(UNIT_MODULES); do echo "module $$m"; (cd $$m && $(GO) test -race -count=1 ./...); done
 
 ## load: 35,000 sessions over every transport; goroutines and heap must return to baseline

@@ -18,9 +18,4 @@ if [ ! -x /usr/bin/chromium ]; then
 	apt-get install -y -qq chromium >/dev/null
 fi
 
-# npm ci starts from scratch each time; skip it when the installed tree
-# already is the one the lock file describes.
-if ! cmp -s package-lock.json node_modules/.package-lock.json.copy 2>/dev/null; then
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
-	cp package-lock.json node_modules/.package-lock.json.copy
-fi
+bash ../scripts/npm-ci.sh .
