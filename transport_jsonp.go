@@ -49,13 +49,7 @@ func (h *Handler) jsonpPolling(w http.ResponseWriter, r *http.Request, sid strin
 	if !ok {
 		return
 	}
-	encode := func(dst, f []byte) []byte {
-		dst = append(dst, "/**/"...)
-		dst = append(dst, cb...)
-		dst = append(dst, '(')
-		dst = frame.AppendString(dst, string(f))
-		return append(dst, ");\r\n"...)
-	}
+	encode := func(dst, f []byte) []byte { return frame.AppendJSONP(dst, cb, f) }
 	h.serveReceiver(w, r, sid, "jsonp", contentJS, false, nil, encode)
 }
 

@@ -1,7 +1,6 @@
 package sockjs
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -9,25 +8,15 @@ import (
 	"github.com/gosockjs/sockjs/internal/frame"
 )
 
-// xhrPrelude opens an xhr-streaming response: 2 KiB that makes old browsers
-// start delivering the response's progress events.
-var xhrPrelude = append(bytes.Repeat([]byte{'h'}, 2048), '\n')
-
-// encodeXHR writes a frame of the xhr transports: the frame and a newline.
-func encodeXHR(dst, f []byte) []byte {
-	dst = append(dst, f...)
-	return append(dst, '\n')
-}
-
 // xhrPolling serves POST .../xhr: one frame per response.
 func (h *Handler) xhrPolling(w http.ResponseWriter, r *http.Request, sid string) {
-	h.serveReceiver(w, r, sid, "xhr", contentJS, false, nil, encodeXHR)
+	h.serveReceiver(w, r, sid, "xhr", contentJS, false, nil, frame.AppendXHR)
 }
 
 // xhrStreaming serves POST .../xhr_streaming: frames stream until the
 // response limit.
 func (h *Handler) xhrStreaming(w http.ResponseWriter, r *http.Request, sid string) {
-	h.serveReceiver(w, r, sid, "xhr_streaming", contentJS, true, xhrPrelude, encodeXHR)
+	h.serveReceiver(w, r, sid, "xhr_streaming", contentJS, true, frame.XHRPrelude, frame.AppendXHR)
 }
 
 // xhrSend serves POST .../xhr_send: a JSON array of messages for the session.
