@@ -90,7 +90,7 @@ func (c *Conn) Close(code int, reason string) error {
 	if code == 0 {
 		code, reason = codeGoAway, "Go away!"
 	}
-	return c.s.close(code, reason)
+	return c.s.close(code, reason, elsewhere)
 }
 
 // Post delivers info to the session's callback as EventInfo, on another

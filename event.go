@@ -42,6 +42,11 @@ type Event struct {
 	Data string
 	// Info is the value given to Conn.Post, for EventInfo.
 	Info any
+	// Code and Reason tell why the session ended, for EventClosed: the
+	// code and reason of the close frame the client got, whoever closed
+	// the session.
+	Code   int
+	Reason string
 }
 
 // Callback handles the events of a session. It gets the session's

@@ -97,8 +97,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) string {
 	}
 	server, rest, ok1 := strings.Cut(rest, "/")
 	sid, name, ok2 := strings.Cut(rest, "/")
-	t, known := transports[name]
-	if !ok1 || !ok2 || !known || !validID(server) || !validID(sid) {
+	t := lookupTransport(name)
+	if !ok1 || !ok2 || t == nil || !validID(server) || !validID(sid) {
 		http.NotFound(w, r)
 		return "notfound"
 	}
@@ -113,7 +113,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) string {
 	if !h.originAllowed(w, r, t.provesOrigin) {
 		return name
 	}
-	t.serve(h, w, r, sid)
+	t.serve(h, w, r, sid, t)
 	return name
 }
 
@@ -153,26 +153,6 @@ func isIframe(p string) bool {
 	return true
 }
 
-// transport describes one /<server>/<session>/<transport> endpoint.
-type transport struct {
-	method       string // the method that uses it
-	allow        string // the Allow header of a 405
-	options      string // methods listed in a preflight answer; "" if no preflight
-	provesOrigin bool   // browsers send an Origin header the server can trust
-	serve        func(h *Handler, w http.ResponseWriter, r *http.Request, sid string)
-}
-
-var transports = map[string]transport{
-	"websocket":     {method: http.MethodGet, allow: "GET", provesOrigin: true, serve: (*Handler).sockjsWebsocket},
-	"xhr":           {method: http.MethodPost, allow: "OPTIONS, POST", options: "OPTIONS, POST", provesOrigin: true, serve: (*Handler).xhrPolling},
-	"xhr_streaming": {method: http.MethodPost, allow: "OPTIONS, POST", options: "OPTIONS, POST", provesOrigin: true, serve: (*Handler).xhrStreaming},
-	"xhr_send":      {method: http.MethodPost, allow: "OPTIONS, POST", options: "OPTIONS, POST", provesOrigin: true, serve: (*Handler).xhrSend},
-	"eventsource":   {method: http.MethodGet, allow: "GET", provesOrigin: true, serve: (*Handler).eventSource},
-	"htmlfile":      {method: http.MethodGet, allow: "GET", serve: (*Handler).htmlFile},
-	"jsonp":         {method: http.MethodGet, allow: "GET", serve: (*Handler).jsonpPolling},
-	"jsonp_send":    {method: http.MethodPost, allow: "POST", serve: (*Handler).jsonpSend},
-}
-
 // greeting answers the prefix itself.
 func (h *Handler) greeting(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -201,28 +181,6 @@ func (h *Handler) unavailable(w http.ResponseWriter) {
 		fail(w, http.StatusServiceUnavailable, "Server shutting down.")
 	default:
 		fail(w, http.StatusServiceUnavailable, "Too many sessions.")
-	}
-}
-
-// newSession makes a session that is not yet registered.
-func (h *Handler) newSession(sid, name string, r *http.Request, raw bool) *session {
-	s := &session{h: h, id: sid, raw: raw, call: h.newCall()}
-	s.conn.init(s, name, r)
-	if raw {
-		s.openSent = true
-	}
-	return s
-}
-
-// start delivers EventInit on the calling goroutine; the open frame follows.
-func (s *session) start() {
-	s.h.stats.sessionOpened(s.conn.transport)
-	s.logDebug("sockjs: session opened", slog.String("remote", s.conn.remote))
-	s.mu.Lock()
-	drain := s.enqueueLocked(Event{Type: EventInit})
-	s.mu.Unlock()
-	if drain {
-		s.drain()
 	}
 }
 
@@ -256,14 +214,7 @@ func Broadcast(conns []*Conn, msg string) int {
 // closes hijacked websockets.
 func (h *Handler) Shutdown(ctx context.Context) error {
 	h.closeOnce.Do(func() { close(h.closing) })
-	h.sessions.each(func(s *session) {
-		s.mu.Lock()
-		drain := s.closeLocked(codeShutdown, "Server shutting down")
-		s.mu.Unlock()
-		if drain {
-			go s.drain()
-		}
-	})
+	h.sessions.each(func(s *session) { s.close(codeShutdown, "Server shutting down", elsewhere) })
 	return h.sessions.wait(ctx)
 }
 

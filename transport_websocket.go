@@ -112,12 +112,14 @@ func headerHasToken(h http.Header, name, token string) bool {
 	return false
 }
 
-// sockjsWebsocket serves GET .../websocket: SockJS frames over a websocket.
+// websocketTransport is GET .../websocket: SockJS frames over a websocket.
 // A websocket session has no place in the session registry's id space: it
 // lives and ends with its socket.
-func (h *Handler) sockjsWebsocket(w http.ResponseWriter, r *http.Request, sid string) {
-	h.serveWebsocket(w, r, false)
-}
+var websocketTransport = transport{name: "websocket", kind: websocketKind,
+	method: get, allow: "GET", provesOrigin: true,
+	serve: func(h *Handler, w http.ResponseWriter, r *http.Request, _ string, _ *transport) {
+		h.serveWebsocket(w, r, false)
+	}}
 
 // rawWebsocket serves GET <prefix>/websocket: one message per websocket
 // frame, with no SockJS framing.
@@ -153,20 +155,32 @@ func (h *Handler) serveWebsocket(w http.ResponseWriter, r *http.Request, raw boo
 		return
 	}
 	h.sessions.hold()
-	rcv := &wsReceiver{s: s, c: c}
-	s.attach(rcv)
-	rcv.run(nil)
+	sc := &socket{c: c, raw: raw}
+	sc.p = &pump{s: s, conn: sc}
+	s.attach(sc.p)
+	sc.p.hold()
+	s.start()
+	sc.p.release()
 	// The handler's goroutine carries net/http's deep stack; a fresh one
 	// reads the socket on a small stack that the runtime can keep small
 	// while the session idles.
-	go rcv.readLoop(h)
+	go sc.readLoop(h)
+}
+
+// socket is the websocket of a session. It has no writing goroutine of its
+// own: its reader writes what its callbacks queued, and its pump writes
+// what other goroutines queued on short-lived ones.
+type socket struct {
+	c   wsConn
+	p   *pump
+	raw bool
 }
 
 // readLoop reads the websocket until it closes, handing the messages to
 // the session, and then ends the session.
-func (r *wsReceiver) readLoop(h *Handler) {
+func (sc *socket) readLoop(h *Handler) {
 	defer h.sessions.release()
-	c, s := r.c, r.s
+	c, s := sc.c, sc.p.s
 	defer c.close()
 	var msgs []string
 	var deadlineSet time.Time
@@ -181,13 +195,13 @@ func (r *wsReceiver) readLoop(h *Handler) {
 		if errors.Is(err, errInvalidUTF8) {
 			// RFC 6455 section 8.1: fail the connection.
 			c.writeClose(codeInvalidData, reasonInvalidUTF8)
-			s.detachClosing(r, codeInvalidData, reasonInvalidUTF8)
+			s.detach(sc.p, codeInvalidData, reasonInvalidUTF8)
 			return
 		}
 		if err != nil {
 			break
 		}
-		if s.raw {
+		if sc.raw {
 			msgs = append(msgs[:0], string(p))
 		} else {
 			if len(p) == 0 {
@@ -200,105 +214,48 @@ func (r *wsReceiver) readLoop(h *Handler) {
 			}
 		}
 		h.stats.bytesIn.Add(uint64(msgBytes(msgs)))
-		r.run(msgs)
-	}
-	s.detach(r, true)
-}
-
-// wsReceiver carries a session's frames over a websocket. It has no
-// goroutine of its own: the reading goroutine writes what its callbacks
-// queued, and a short-lived goroutine writes what other goroutines queued.
-type wsReceiver struct {
-	s *session
-	c wsConn
-
-	// Guarded by s.mu.
-	flushing  bool // a goroutine is writing, or the socket is done
-	reading   bool // the reading goroutine is running callbacks
-	wantFlush bool // output became pending while reading was set
-}
-
-// wake starts a writer unless one runs or the reading goroutine will write
-// when its callbacks return. Called with s.mu held.
-func (r *wsReceiver) wake() {
-	switch {
-	case r.flushing:
-	case r.reading:
-		r.wantFlush = true
-	default:
-		r.flushing = true
-		go r.flush()
-	}
-}
-
-// run hands msgs to the session, or starts the session when msgs is nil,
-// running the callback on the reading goroutine, and then writes what
-// became pending.
-func (r *wsReceiver) run(msgs []string) {
-	s := r.s
-	s.mu.Lock()
-	r.reading = true
-	s.mu.Unlock()
-	if msgs == nil {
-		s.start()
-	} else {
+		sc.p.hold()
 		s.receive(msgs)
+		sc.p.release()
 	}
-	s.mu.Lock()
-	r.reading = false
-	want := r.wantFlush && !r.flushing
-	r.wantFlush = false
-	if want {
-		r.flushing = true
-	}
-	s.mu.Unlock()
-	if want {
-		r.flush()
-	}
+	s.detach(sc.p, 0, "")
 }
 
-// flush writes pending frames until none is left.
-func (r *wsReceiver) flush() {
-	s := r.s
-	fb := getBuf()
-	defer putBuf(fb)
-	for {
-		s.mu.Lock()
-		f, last := s.nextLocked((*fb)[:0])
-		if f == nil {
-			r.flushing = false
-			s.mu.Unlock()
-			return
-		}
-		s.mu.Unlock()
-		*fb = f
-		if last {
-			r.closeSocket(f)
-			return // flushing stays set: nothing more goes out
-		}
-		if err := r.c.writeMessage(f); err != nil {
-			r.c.close() // the reading goroutine ends the session
-			return
+// write writes one frame as a text message. The close frame goes out as
+// the session's close frame (for SockJS) and a websocket close with the
+// same code, after which the client has closeGrace to answer before the
+// reader drops the connection.
+func (sc *socket) write(p []byte, last bool) error {
+	if !last {
+		return sc.c.writeMessage(p)
+	}
+	if !sc.raw {
+		if err := sc.c.writeMessage(p); err != nil {
+			return err
 		}
 	}
-}
-
-// closeSocket sends the session's close frame and a websocket close, then
-// gives the client closeGrace to answer before the reading goroutine drops
-// the connection.
-func (r *wsReceiver) closeSocket(f []byte) {
-	code, reason := r.s.closeStatus()
-	if !r.s.raw {
-		if r.c.writeMessage(f) != nil {
-			r.c.close()
-			return
-		}
-	}
+	code, reason := sc.p.s.closeStatus()
 	if !validCloseCode(code) {
 		code, reason = websocket.CloseNormalClosure, ""
 	}
-	r.c.writeClose(code, reason)
-	r.c.closing()
+	sc.c.writeClose(code, reason)
+	sc.c.closing()
+	return nil
+}
+
+// finish drops a socket that a write failed on; the reader then ends the
+// session.
+func (sc *socket) finish(err error) {
+	if err != nil {
+		sc.c.close()
+	}
+}
+
+// ping probes the peer; called by the heartbeat timer, outside any lock.
+func (sc *socket) ping() {
+	if sc.c.ping() != nil {
+		sc.c.close()
+	}
 }
 
 // validCloseCode reports whether code may be sent in a websocket close frame.
@@ -311,13 +268,6 @@ func validCloseCode(code int) bool {
 		return true
 	}
 	return false
-}
-
-// ping probes the peer; called by the heartbeat timer, outside any lock.
-func (r *wsReceiver) ping() {
-	if r.c.ping() != nil {
-		r.c.close()
-	}
 }
 
 // readDeadline moves a connection's read deadline from two goroutines: the
