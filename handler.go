@@ -23,6 +23,7 @@ type Handler struct {
 	iframe    iframePage
 	upgrader  wsUpgrader
 	stats     counters
+	served    transportSet
 	closing   chan struct{} // closed by Shutdown
 	closeOnce sync.Once
 }
@@ -50,7 +51,14 @@ func NewHandler[S any](prefix string, callback Callback[S], state S, opts Option
 		},
 	}
 	if h.logger == nil {
-		h.logger = slog.New(discardHandler{})
+		h.logger = slog.Default()
+	}
+	h.served = ^transportSet(0)
+	if opts.Transports != nil {
+		h.served = setOf(opts.Transports...)
+	}
+	if opts.DisableWebsocket {
+		h.served &^= setOf(TransportWebsocket, TransportWebsocketRaw)
 	}
 	h.sessions.init()
 	h.iframe = newIframePage(opts.SockJSURL)
@@ -98,7 +106,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) string {
 	server, rest, ok1 := strings.Cut(rest, "/")
 	sid, name, ok2 := strings.Cut(rest, "/")
 	t := lookupTransport(name)
-	if !ok1 || !ok2 || t == nil || !validID(server) || !validID(sid) {
+	if !ok1 || !ok2 || t == nil || t.uses&h.served == 0 || !validID(server) || !validID(sid) {
 		http.NotFound(w, r)
 		return "notfound"
 	}
@@ -164,13 +172,27 @@ func (h *Handler) greeting(w http.ResponseWriter, r *http.Request) {
 }
 
 // openSession returns the session sid, creating it for request r and
-// transport name if it does not exist. created reports a new session, which
-// the caller must start once it attached its receiver. It returns nil when the
-// handler is at MaxSessions or shutting down.
-func (h *Handler) openSession(sid, name string, r *http.Request) (s *session, created bool) {
-	return h.sessions.getOrCreate(sid, func() *session {
-		return h.newSession(sid, name, r, false)
+// transport id when it does not exist, if Options.Authenticate lets r open
+// one. created reports a new session, which the caller must start once it
+// attached its receiver. It answers the request itself and returns nil when
+// r is refused, or when the handler is at MaxSessions or shutting down.
+func (h *Handler) openSession(w http.ResponseWriter, r *http.Request, sid string, id Transport) (s *session, created bool) {
+	if h.opts.Authenticate != nil {
+		if s := h.sessions.get(sid); s != nil {
+			return s, false
+		}
+	}
+	identity, ok := h.authenticate(w, r)
+	if !ok {
+		return nil, false
+	}
+	s, created = h.sessions.getOrCreate(sid, func() *session {
+		return h.newSession(sid, id, r, false, identity)
 	}, h.opts.MaxSessions, h.closing)
+	if s == nil {
+		h.unavailable(w)
+	}
+	return s, created
 }
 
 // unavailable answers a request for a new session that the handler cannot
@@ -188,7 +210,7 @@ func (h *Handler) unavailable(w http.ResponseWriter) {
 // encoded once for all of them. Sessions that have closed are skipped.
 func (h *Handler) Broadcast(msg string) {
 	enc := frame.AppendString(nil, msg)
-	h.sessions.each(func(s *session) { s.send(msg, enc) })
+	h.sessions.each(func(s *session) { s.send(msg, enc, false) })
 }
 
 // Broadcast sends msg to each of conns, which may belong to any handlers,
@@ -199,7 +221,7 @@ func Broadcast(conns []*Conn, msg string) int {
 	enc := frame.AppendString(nil, msg)
 	n := 0
 	for _, c := range conns {
-		if c.s.send(msg, enc) == nil {
+		if c.s.send(msg, enc, false) == nil {
 			n++
 		}
 	}
@@ -214,14 +236,6 @@ func Broadcast(conns []*Conn, msg string) int {
 // closes hijacked websockets.
 func (h *Handler) Shutdown(ctx context.Context) error {
 	h.closeOnce.Do(func() { close(h.closing) })
-	h.sessions.each(func(s *session) { s.close(codeShutdown, "Server shutting down", elsewhere) })
+	h.sessions.each(func(s *session) { s.close(CloseShutdown, reasonShutdown, elsewhere) })
 	return h.sessions.wait(ctx)
 }
-
-// discardHandler is a slog.Handler that drops everything.
-type discardHandler struct{}
-
-func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
-func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
-func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
-func (d discardHandler) WithGroup(string) slog.Handler           { return d }

@@ -13,9 +13,8 @@ type encodeFunc func(dst, frame []byte) []byte
 // A frameConn is the connection end of a receiver: a polling or streaming
 // response, or a websocket.
 type frameConn interface {
-	// write writes one frame, already in the transport's format. last
-	// marks the close frame, after which nothing follows.
-	write(p []byte, last bool) error
+	// write writes one frame, already in the transport's format.
+	write(p []byte, k frameKind) error
 	// finish is called once the pump is done with the connection, when
 	// it ran on a goroutine of its own; err is the write error that ended
 	// it, if any.
@@ -88,7 +87,7 @@ func (p *pump) flush() (done bool, err error) {
 			s.mu.Unlock()
 			return false, nil
 		}
-		f, last := s.nextLocked((*fb)[:0])
+		f, k := s.nextLocked((*fb)[:0])
 		if f == nil {
 			p.running = false
 			s.mu.Unlock()
@@ -100,11 +99,12 @@ func (p *pump) flush() (done bool, err error) {
 			*ob = p.encode((*ob)[:0], f)
 			f = *ob
 		}
-		if err := p.conn.write(f, last); err != nil {
+		if err := p.conn.write(f, k); err != nil {
+			s.logWriteFailure(err)
 			return true, err
 		}
 		p.sent += len(f)
-		if last || p.once || (p.limit > 0 && p.sent >= p.limit) {
+		if k == lastFrame || p.once || (p.limit > 0 && p.sent >= p.limit) {
 			return true, nil
 		}
 	}
@@ -141,7 +141,7 @@ func (p *pump) serve(done <-chan struct{}) {
 		finished, err := p.flush()
 		switch {
 		case err != nil:
-			p.s.detach(p, codeInterrupted, reasonInterrupted)
+			p.s.detach(p, CloseInterrupted, reasonInterrupted)
 			return
 		case finished:
 			p.s.detach(p, 0, "")
@@ -150,7 +150,7 @@ func (p *pump) serve(done <-chan struct{}) {
 		select {
 		case <-p.wakec:
 		case <-done:
-			p.s.detach(p, codeInterrupted, reasonInterrupted)
+			p.s.detach(p, CloseInterrupted, reasonInterrupted)
 			return
 		}
 	}
@@ -169,9 +169,8 @@ func (h *Handler) serveReceiver(w http.ResponseWriter, r *http.Request, sid stri
 			return
 		}
 	}
-	s, created := h.openSession(sid, t.name, r)
+	s, created := h.openSession(w, r, sid, t.id)
 	if s == nil {
-		h.unavailable(w)
 		return
 	}
 	hdr := w.Header()
@@ -201,13 +200,13 @@ func (h *Handler) serveReceiver(w http.ResponseWriter, r *http.Request, sid stri
 	}
 	if prelude != nil {
 		w.WriteHeader(http.StatusOK)
-		if c.write(prelude, false) != nil {
+		if c.write(prelude, textFrame) != nil {
 			s.abandon(created)
 			return
 		}
 	}
 	if s.join(p, created) == busy {
-		c.write(encode(nil, frameAnotherConn), true)
+		c.write(encode(nil, frameAnotherConn), lastFrame)
 		return
 	}
 	p.serve(r.Context().Done())
@@ -226,7 +225,7 @@ type httpConn struct {
 // write writes p within the write timeout: a polling response in one write
 // with a Content-Length when the handler returns, a streaming one as a
 // chunk, flushed.
-func (c *httpConn) write(p []byte, _ bool) error {
+func (c *httpConn) write(p []byte, _ frameKind) error {
 	c.rc.SetWriteDeadline(time.Now().Add(c.timeout))
 	if !c.streaming {
 		c.w.Header().Set("Content-Length", strconv.Itoa(len(p)))

@@ -2,32 +2,20 @@ package sockjs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/gosockjs/sockjs/internal/frame"
 )
 
-// Close codes the server sends on its own.
-const (
-	codeGoAway      = 3000 // default code of Conn.Close
-	codeAnotherConn = 2010 // a second receiver for a busy session
-	codeInterrupted = 1002 // the receiving connection went away
-	codeServerError = 1011 // the callback panicked
-	codeQueueFull   = 1013 // the outbound queue overflowed
-	codeShutdown    = 1001 // the handler is shutting down
-	codeInvalidData = 1007 // a websocket text message was not valid UTF-8
-)
-
-const reasonInterrupted = "Connection interrupted"
-
-// Close frames for the cases where the server itself ends a request or session.
-var (
-	frameAnotherConn = frame.AppendClose(nil, codeAnotherConn, "Another connection still open")
-)
+// frameAnotherConn refuses a second receiver of a session.
+var frameAnotherConn = frame.AppendClose(nil, CloseAnotherConnection, reasonAnotherConn)
 
 // phase is where a session is in its life. It only moves forward.
 type phase uint8
@@ -74,7 +62,7 @@ type session struct {
 	hbDue bool // a heartbeat frame is owed
 
 	pend     []byte   // encoded messages waiting, comma separated
-	rawq     []string // raw sessions: messages waiting
+	rawq     []rawMsg // raw sessions: messages waiting
 	rawBytes int      // bytes in rawq
 
 	closeCode   int
@@ -96,9 +84,10 @@ type session struct {
 
 // newSession makes a session that is not yet registered. Its EventInit is
 // queued at once, so that it is the first event whoever delivers first.
-func (h *Handler) newSession(sid, transport string, r *http.Request, raw bool) *session {
+func (h *Handler) newSession(sid string, transport Transport, r *http.Request, raw bool, identity any) *session {
 	s := &session{h: h, id: sid, raw: raw, call: h.newCall()}
 	s.conn.init(s, transport, r)
+	s.conn.identity = identity
 	s.events = append(s.events, Event{Type: EventInit})
 	return s
 }
@@ -141,7 +130,6 @@ func (s *session) claimLocked() bool {
 // goroutine, unless another goroutine already does. The request that made
 // the session calls it once.
 func (s *session) start() {
-	s.h.stats.sessionOpened(s.conn.transport)
 	s.logDebug("sockjs: session opened", slog.String("remote", s.conn.remote))
 	s.mu.Lock()
 	claimed := s.claimLocked()
@@ -164,6 +152,11 @@ func (s *session) deliver() {
 		s.events = s.events[1:]
 		s.mu.Unlock()
 
+		// The counts follow the events the callback sees, so that
+		// a session is counted closed only once it was counted open.
+		if ev.Type == EventInit {
+			s.h.stats.sessionOpened(s.conn.transport)
+		}
 		s.callback(ev)
 
 		switch ev.Type {
@@ -176,6 +169,7 @@ func (s *session) deliver() {
 			s.wakeLocked()
 			s.mu.Unlock()
 		case EventClosed:
+			s.h.stats.sessionClosed(s.conn.transport, ev.Code)
 			s.h.sessions.release()
 			s.logDebug("sockjs: session closed", slog.Int("code", ev.Code), slog.String("reason", ev.Reason))
 		}
@@ -189,9 +183,10 @@ func (s *session) callback(ev Event) {
 			s.h.stats.panics.Add(1)
 			s.h.logger.LogAttrs(context.Background(), slog.LevelError, "sockjs: callback panicked",
 				slog.String("prefix", s.h.prefix), slog.String("conn", s.conn.ID()),
-				slog.String("event", ev.Type.String()), slog.String("panic", fmt.Sprint(v)))
+				slog.String("event", ev.Type.String()), slog.String("panic", fmt.Sprint(v)),
+				slog.String("stack", string(debug.Stack())))
 			s.mu.Lock()
-			s.closeLocked(codeServerError, "Internal server error")
+			s.closeLocked(CloseServerError, reasonServerError)
 			s.mu.Unlock()
 			// deliver, which runs this, delivers the EventClosed queued.
 		}
@@ -211,7 +206,6 @@ func (s *session) closeLocked(code int, reason string) (claimed bool) {
 	s.phase = phaseClosed
 	s.closeCode, s.closeReason = code, reason
 	s.closeFrame = frame.AppendClose(nil, code, reason)
-	s.h.stats.sessionClosed(s.conn.transport, code)
 	if s.hbTimer != nil {
 		s.hbTimer.Stop()
 	}
@@ -247,17 +241,26 @@ func (s *session) expireLocked() {
 	s.h.sessions.remove(s)
 }
 
+// rawMsg is a message of a raw websocket session.
+type rawMsg struct {
+	data   string
+	binary bool
+}
+
 // send queues msg for the client. enc is msg already encoded as a JSON
 // string, as broadcasts pass it to encode once for every session, or nil.
-func (s *session) send(msg string, enc []byte) error {
+// binary sends it as a binary message (raw sessions only).
+func (s *session) send(msg string, enc []byte, binary bool) error {
 	s.mu.Lock()
 	if s.phase != phaseOpen {
 		s.mu.Unlock()
 		return ErrClosed
 	}
 	if s.raw {
-		msg = frame.ToValidUTF8(msg) // a text frame must hold valid UTF-8
-		s.rawq = append(s.rawq, msg)
+		if !binary {
+			msg = frame.ToValidUTF8(msg) // a text frame must hold valid UTF-8
+		}
+		s.rawq = append(s.rawq, rawMsg{msg, binary})
 		s.rawBytes += len(msg)
 	} else {
 		if len(s.pend) > 0 {
@@ -271,7 +274,7 @@ func (s *session) send(msg string, enc []byte) error {
 	}
 	if n := len(s.pend) + s.rawBytes; n > s.h.opts.MaxQueuedBytes {
 		s.pend, s.rawq, s.rawBytes = nil, nil, 0
-		claimed := s.closeLocked(codeQueueFull, "Outbound queue full")
+		claimed := s.closeLocked(CloseQueueFull, reasonQueueFull)
 		s.mu.Unlock()
 		s.h.logger.LogAttrs(context.Background(), slog.LevelWarn, "sockjs: outbound queue full, session closed",
 			slog.String("prefix", s.h.prefix), slog.String("conn", s.conn.ID()), slog.Int("queued", n))
@@ -287,15 +290,16 @@ func (s *session) send(msg string, enc []byte) error {
 }
 
 // receive hands inbound messages to the callback, in order, on the calling
-// goroutine unless another goroutine delivers already.
-func (s *session) receive(msgs []string) error {
+// goroutine unless another goroutine delivers already. binary marks them
+// as binary messages of a raw session.
+func (s *session) receive(msgs []string, binary bool) error {
 	s.mu.Lock()
 	if s.phase != phaseOpen {
 		s.mu.Unlock()
 		return ErrClosed
 	}
 	for _, m := range msgs {
-		s.events = append(s.events, Event{Type: EventRecv, Data: m})
+		s.events = append(s.events, Event{Type: EventRecv, Data: m, Binary: binary})
 	}
 	claimed := s.claimLocked()
 	s.mu.Unlock()
@@ -370,7 +374,7 @@ func (s *session) attach(p *pump) attachResult {
 	if s.dcTimer != nil {
 		s.dcTimer.Stop()
 	}
-	if s.phase == phaseOpen {
+	if s.phase == phaseOpen && !s.h.opts.DisableHeartbeats {
 		d := s.h.opts.HeartbeatDelay
 		if s.hbTimer == nil {
 			s.hbTimer = time.AfterFunc(d, s.heartbeat)
@@ -403,7 +407,7 @@ func (s *session) detach(p *pump, code int, reason string) {
 		s.hbTimer.Stop()
 	}
 	if s.id == "" && code == 0 {
-		code, reason = codeInterrupted, reasonInterrupted
+		code, reason = CloseInterrupted, reasonInterrupted
 	}
 	claimed := false
 	if code != 0 {
@@ -430,7 +434,7 @@ func (s *session) detach(p *pump, code int, reason string) {
 func (s *session) abandon(created bool) {
 	if created {
 		s.start()
-		s.close(codeInterrupted, reasonInterrupted, here)
+		s.close(CloseInterrupted, reasonInterrupted, here)
 	}
 }
 
@@ -447,7 +451,7 @@ func (s *session) disconnectTimeout() {
 		s.mu.Unlock()
 		return
 	}
-	claimed := s.closeLocked(codeInterrupted, reasonInterrupted)
+	claimed := s.closeLocked(CloseInterrupted, reasonTimedOut)
 	s.expireLocked()
 	s.mu.Unlock()
 	s.kick(claimed, here)
@@ -489,16 +493,24 @@ func (s *session) pendingLocked() bool {
 	return len(s.pend) > 0 || len(s.rawq) > 0 || s.phase != phaseOpen || s.hbDue
 }
 
-// nextLocked appends the next frame to write to dst and returns it, or nil
-// when nothing is pending. last reports the close frame, after which the
-// receiver must end.
-func (s *session) nextLocked(dst []byte) (f []byte, last bool) {
+// frameKind tells what a frame is.
+type frameKind uint8
+
+const (
+	textFrame   frameKind = iota
+	binaryFrame           // a binary message of a raw session
+	lastFrame             // the close frame, after which the receiver must end
+)
+
+// nextLocked appends the next frame to write to dst and returns it with its
+// kind, or nil when nothing is pending.
+func (s *session) nextLocked(dst []byte) (f []byte, k frameKind) {
 	switch s.out {
 	case outHeld:
-		return nil, false
+		return nil, textFrame
 	case outOpenDue:
 		s.out = outFlowing
-		return append(dst, frame.Open...), false
+		return append(dst, frame.Open...), textFrame
 	}
 	if s.raw {
 		return s.nextRawLocked(dst)
@@ -510,34 +522,37 @@ func (s *session) nextLocked(dst []byte) (f []byte, last bool) {
 		dst = append(dst, ']')
 		s.pend = recycle(s.pend)
 		s.hbDue = false
-		return dst, false
+		return dst, textFrame
 	case s.phase != phaseOpen:
-		return append(dst, s.closeFrame...), true
+		return append(dst, s.closeFrame...), lastFrame
 	case s.hbDue:
 		s.hbDue = false
-		return append(dst, frame.Heartbeat...), false
+		return append(dst, frame.Heartbeat...), textFrame
 	}
-	return nil, false
+	return nil, textFrame
 }
 
 // nextRawLocked is nextLocked for raw websocket sessions, which carry one
 // message per frame and no heartbeat frames; their last frame is empty.
-func (s *session) nextRawLocked(dst []byte) (f []byte, last bool) {
+func (s *session) nextRawLocked(dst []byte) (f []byte, k frameKind) {
 	s.hbDue = false
 	if len(s.rawq) > 0 {
-		dst = append(dst, s.rawq[0]...)
-		s.rawBytes -= len(s.rawq[0])
-		s.rawq[0] = ""
+		m := s.rawq[0]
+		s.rawBytes -= len(m.data)
+		s.rawq[0] = rawMsg{}
 		s.rawq = s.rawq[1:]
 		if len(s.rawq) == 0 {
 			s.rawq = nil
 		}
-		return dst, false
+		if m.binary {
+			return append(dst, m.data...), binaryFrame
+		}
+		return append(dst, m.data...), textFrame
 	}
 	if s.phase != phaseOpen {
-		return dst, true
+		return dst, lastFrame
 	}
-	return nil, false
+	return nil, textFrame
 }
 
 // recycle empties a buffer for reuse, dropping it when it grew large so that
@@ -569,13 +584,27 @@ func (s *session) context() context.Context {
 	return s.ctx
 }
 
+// logWriteFailure logs a write to the client that failed, once per
+// connection, since the connection ends with it: a warning for a client
+// too slow to take it within WriteTimeout, a debug record for one that went
+// away.
+func (s *session) logWriteFailure(err error) {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		s.h.logger.LogAttrs(context.Background(), slog.LevelWarn, "sockjs: write timed out, client too slow",
+			slog.String("prefix", s.h.prefix), slog.String("transport", string(s.conn.transport)),
+			slog.String("conn", s.conn.ID()), slog.Duration("timeout", s.h.opts.WriteTimeout))
+		return
+	}
+	s.logDebug("sockjs: write failed", slog.String("error", err.Error()))
+}
+
 // logDebug logs a session event at debug level, when enabled.
 func (s *session) logDebug(msg string, attrs ...slog.Attr) {
 	ctx := context.Background()
 	if !s.h.logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
-	attrs = append(attrs, slog.String("prefix", s.h.prefix), slog.String("transport", s.conn.transport),
+	attrs = append(attrs, slog.String("prefix", s.h.prefix), slog.String("transport", string(s.conn.transport)),
 		slog.String("conn", s.conn.ID()))
 	s.h.logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
 }

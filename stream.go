@@ -47,7 +47,7 @@ func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request, s *session
 		return true
 	}
 	if s.join(c.p, created) == busy {
-		c.write(encode(nil, frameAnotherConn), true)
+		c.write(encode(nil, frameAnotherConn), lastFrame)
 		c.close(false, false)
 		return true
 	}
@@ -83,7 +83,7 @@ func (c *streamConn) chunk(dst, p []byte) []byte {
 }
 
 // write writes one frame as one chunk.
-func (c *streamConn) write(p []byte, _ bool) error {
+func (c *streamConn) write(p []byte, _ frameKind) error {
 	b := getBuf()
 	defer putBuf(b)
 	*b = c.chunk((*b)[:0], p)
@@ -121,7 +121,7 @@ func (c *streamConn) close(attached, aborted bool) {
 	c.end.Do(func() {
 		if attached {
 			if aborted {
-				c.p.s.detach(c.p, codeInterrupted, reasonInterrupted)
+				c.p.s.detach(c.p, CloseInterrupted, reasonInterrupted)
 			} else {
 				c.p.s.detach(c.p, 0, "")
 			}

@@ -1,6 +1,56 @@
 package sockjs
 
-import "net/http"
+import (
+	"fmt"
+	"net/http"
+)
+
+// Transport names a way the handler carries sessions, as sockjs-node names
+// them: Conn.Transport tells which one a session uses, and
+// Options.Transports lists those a handler serves.
+type Transport string
+
+// The transports. The iframe-based transports of sockjs-client
+// (iframe-eventsource, iframe-htmlfile, iframe-xhr-polling) use
+// TransportEventSource, TransportHTMLFile and TransportXHRPolling.
+const (
+	TransportWebsocket    Transport = "websocket"     // SockJS frames over a websocket
+	TransportWebsocketRaw Transport = "websocket-raw" // plain messages over <prefix>/websocket
+	TransportXHRStreaming Transport = "xhr-streaming"
+	TransportXHRPolling   Transport = "xhr-polling"
+	TransportEventSource  Transport = "eventsource"
+	TransportHTMLFile     Transport = "htmlfile"
+	TransportJSONPPolling Transport = "jsonp-polling"
+)
+
+// allTransports are the transports, in the order of their bits in a
+// transportSet.
+var allTransports = [...]Transport{
+	TransportWebsocket, TransportWebsocketRaw, TransportXHRStreaming, TransportXHRPolling,
+	TransportEventSource, TransportHTMLFile, TransportJSONPPolling,
+}
+
+// transportSet is a set of transports.
+type transportSet uint8
+
+// setOf returns the set of ts. It panics on a name that is not a transport.
+func setOf(ts ...Transport) transportSet {
+	var set transportSet
+next:
+	for _, t := range ts {
+		for i, u := range allTransports {
+			if t == u {
+				set |= 1 << i
+				continue next
+			}
+		}
+		panic(fmt.Sprintf("sockjs: unknown transport %q", t))
+	}
+	return set
+}
+
+// has reports whether the set holds t.
+func (set transportSet) has(t Transport) bool { return set&setOf(t) != 0 }
 
 // transportKind tells how a transport carries a session.
 type transportKind uint8
@@ -14,7 +64,9 @@ const (
 
 // transport describes one /<server>/<session>/<transport> endpoint.
 type transport struct {
-	name         string
+	name         string       // in the URL
+	id           Transport    // of the sessions it opens; "" for the sending ones
+	uses         transportSet // served when the handler serves one of these
 	kind         transportKind
 	method       string // the method that uses it
 	allow        string // the Allow header of a 405

@@ -10,14 +10,14 @@ import (
 
 // jsonpPolling is GET .../jsonp?c=callback: one frame per response, as a
 // call of the callback.
-var jsonpPolling = transport{name: "jsonp", kind: polling,
+var jsonpPolling = transport{name: "jsonp", id: TransportJSONPPolling, uses: setOf(TransportJSONPPolling), kind: polling,
 	method: get, allow: "GET",
 	contentType: contentJS, callback: true, encoder: jsonpEncoder,
 	serve: (*Handler).serveReceiver}
 
 // jsonpSend is POST .../jsonp_send: messages as a form field "d" or as the
 // raw body.
-var jsonpSend = transport{name: "jsonp_send", kind: sending,
+var jsonpSend = transport{name: "jsonp_send", uses: setOf(TransportJSONPPolling), kind: sending,
 	method: post, allow: "POST",
 	serve: (*Handler).jsonpSendMessages}
 

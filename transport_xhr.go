@@ -9,19 +9,20 @@ import (
 )
 
 // xhrPolling is POST .../xhr: one frame per response.
-var xhrPolling = transport{name: "xhr", kind: polling,
+var xhrPolling = transport{name: "xhr", id: TransportXHRPolling, uses: setOf(TransportXHRPolling), kind: polling,
 	method: post, allow: xhrAllow, options: xhrAllow, provesOrigin: true,
 	contentType: contentJS, encoder: always(frame.AppendXHR),
 	serve: (*Handler).serveReceiver}
 
 // xhrStreaming is POST .../xhr_streaming: frames until the response limit.
-var xhrStreaming = transport{name: "xhr_streaming", kind: streaming,
+var xhrStreaming = transport{name: "xhr_streaming", id: TransportXHRStreaming, uses: setOf(TransportXHRStreaming), kind: streaming,
 	method: post, allow: xhrAllow, options: xhrAllow, provesOrigin: true,
 	contentType: contentJS, prelude: constant(frame.XHRPrelude), encoder: always(frame.AppendXHR),
 	serve: (*Handler).serveReceiver}
 
 // xhrSend is POST .../xhr_send: a JSON array of messages for the session.
 var xhrSend = transport{name: "xhr_send", kind: sending,
+	uses:   setOf(TransportXHRPolling, TransportXHRStreaming, TransportEventSource, TransportHTMLFile),
 	method: post, allow: xhrAllow, options: xhrAllow, provesOrigin: true,
 	serve: (*Handler).xhrSendMessages}
 
@@ -82,7 +83,7 @@ func (h *Handler) deliver(w http.ResponseWriter, sid string, body []byte) bool {
 		return false
 	}
 	h.stats.bytesIn.Add(uint64(msgBytes(msgs)))
-	if s.receive(msgs) != nil {
+	if s.receive(msgs, false) != nil {
 		http.NotFound(w, nil)
 		return false
 	}
