@@ -470,6 +470,46 @@
     return { transport: st.transport };
   };
 
+  // auth: /auth_echo lets a session open only with ?token=good in the URL
+  // given to SockJS, which the client keeps on every request; it greets the
+  // user that Authenticate named. A bad or missing token is refused on the
+  // first request, and the client gives up without opening.
+  cases.auth = async function (o) {
+    var st = connect(o, "auth_echo?token=good", o.transport);
+    await opened(st, o.transport);
+    await st.until("a greeting", function () { return st.msgs.length >= 1; });
+    if (st.msgs[0] !== "hello alice") {
+      throw new Fail("greeting \"hello alice\"", show(st.msgs[0]));
+    }
+    await echo(st, ["sent with a token", "and another \u2603"]);
+    await closeNormally(st);
+    var refusals = [];
+    var tokens = ["bad", ""];
+    for (var i = 0; i < tokens.length; i++) {
+      var r = connect(o, "auth_echo" + (tokens[i] ? "?token=" + tokens[i] : ""), o.transport);
+      await r.until("a refusal", function () { return !!r.closed; }, true);
+      if (r.opened || r.msgs.length) {
+        throw new Fail("no open and no message with token " + show(tokens[i]), summary(r));
+      }
+      refusals.push(r.closed.code + " " + r.closed.reason);
+    }
+    return { transport: st.transport, refusals: refusals };
+  };
+
+  // fallback: /polling_only_echo serves xhr-polling and jsonp-polling only;
+  // a client left to choose tries the others, which answer 404, and ends up
+  // polling (over xhr, directly or from its iframe, as its timing allows).
+  cases.fallback = async function (o) {
+    var st = connect(o, "polling_only_echo", null);
+    await st.until("open", function () { return st.opened; });
+    if (["xhr-polling", "iframe-xhr-polling", "jsonp-polling"].indexOf(st.transport) < 0) {
+      throw new Fail("a polling transport", show(st.transport));
+    }
+    await echo(st, ["fell back"]);
+    await closeNormally(st);
+    return { transport: st.transport };
+  };
+
   // units: every UTF-16 code unit, lone surrogates included, in 64
   // messages of 1024 consecutive units, echoed back.
   cases.units = async function (o) {

@@ -67,7 +67,10 @@ function usage(msg) {
 // Receiving requests of the streaming transports, which the server ends at
 // ResponseLimit bytes so that the client opens a new one.
 const STREAMING = new Set(["xhr-streaming", "eventsource", "iframe-eventsource", "htmlfile", "iframe-htmlfile"]);
-const ALL_CASES = ["echo-order", "echo-special", "echo-64k", "close-3000", "client-close", "amplify", "cookie-needed", "disabled-ws", "broadcast", "units", "generated"];
+const ALL_CASES = ["echo-order", "echo-special", "echo-64k", "close-3000", "client-close", "amplify", "cookie-needed", "disabled-ws", "broadcast", "auth", "units", "generated"];
+// What a client refused by Authenticate reports, by client version.
+const AUTH_REFUSAL = { default: "2000 All transports failed" };
+
 // Cases that carry megabytes get this many times --timeout.
 const SLOW = { units: 3, generated: 6 };
 
@@ -89,7 +92,7 @@ const TRANSPORTS = [
   { name: "xdr-streaming", probe: true },
   { name: "xdr-polling", probe: true },
   // no transports option: the client picks; websocket first, a fallback where it is off
-  { name: "auto", cases: ["echo-order", "disabled-ws"], expect: { "echo-order": "websocket" } },
+  { name: "auto", cases: ["echo-order", "disabled-ws", "fallback"], expect: { "echo-order": "websocket" } },
   // the page a person opens first: examples/echo's own index.html
   { name: "echo-page", page: true, cases: ["round-trip", "pick-transport"] },
 ];
@@ -578,6 +581,29 @@ const CASES = {
     return r;
   },
   "disabled-ws": inPage("disabled-ws"),
+  auth: async (x) => {
+    const r = await inPage("auth")(x);
+    // Every request of a session carries the query string of its URL.
+    const bySession = new Map();
+    for (const q of x.requests) {
+      const u = new URL(q.url);
+      const m = /^\/auth_echo\/[^/]+\/([^/]+)\/[a-z_]+$/.exec(u.pathname);
+      if (!m || q.method === "OPTIONS") continue;
+      const tokens = bySession.get(m[1]) || new Set();
+      tokens.add(u.searchParams.get("token"));
+      bySession.set(m[1], tokens);
+    }
+    const good = [...bySession.values()].filter((t) => t.has("good"));
+    if (good.length === 0) throw new CaseFailure("session requests with token=good", "none seen");
+    const mixed = [...bySession.entries()].find(([, t]) => t.size > 1);
+    if (mixed) throw new CaseFailure("one token on every request of a session", `session ${mixed[0]}: ${[...mixed[1]].join(", ")}`);
+    const want = AUTH_REFUSAL[x.version] || AUTH_REFUSAL.default;
+    for (const got of r.refusals) {
+      if (got !== want) throw new CaseFailure(`a refused client closes with ${want}`, got);
+    }
+    return r;
+  },
+  fallback: inPage("fallback"),
   units: inPage("units"),
   generated: inPage("generated"),
   broadcast: async (x) => {
@@ -661,6 +687,7 @@ const vwidth = Math.max(...versions.map((v) => v.length));
 
 function print(r) {
   const head = `${r.status.padEnd(4)} ${r.v.padEnd(vwidth)} ${r.tr.padEnd(width)} ${r.label}`;
+  if (r.retried) console.log(`note ${r.v} ${r.tr} ${r.name}: run again after the client's own open timeout: ${r.retried}`);
   if (r.status === "ok") console.log(`${head} (${r.ms} ms)`);
   else if (r.status === "skip") console.log(`${head}: ${r.detail}`);
   else {
@@ -693,13 +720,29 @@ async function runUnit(u) {
   try {
     for (const name of cases) {
       if (stopping) return;
-      const r = await runCase(u, b, name);
+      let r = await runCase(u, b, name);
+      if (gaveUpOpening(u, r)) {
+        const first = r.detail;
+        r = await runCase(u, b, name);
+        r.retried = first;
+      }
       if (stopping) return;
       record(u, name, r);
     }
   } finally {
     await withDeadline(b.context.close(), 5000).catch(() => {});
   }
+}
+
+// Client versions without the timeout option (1.4.0 added it) give a
+// transport less than a second to open, counted from the /info round trip,
+// which a loaded machine can miss: the client then closes with 2000 before
+// opening. Such a case runs once more; the first failure is reported.
+const NO_TIMEOUT_OPTION = new Set(["1.0.3", "1.1.5"]);
+
+function gaveUpOpening(u, r) {
+  return r.status === "FAIL" && NO_TIMEOUT_OPTION.has(u.v) &&
+    /expected open[^,]*, got 0 messages, close 2000 "All transports failed"/.test(r.detail || "");
 }
 
 async function probe(u) {

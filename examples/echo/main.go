@@ -9,6 +9,8 @@
 //	/disabled_websocket_echo  echo without the websocket transports
 //	/cookie_needed_echo       echo that sets the JSESSIONID cookie
 //	/generated                sends the generated test strings on open, then echoes
+//	/auth_echo                echo for ?token=good only (401 without a token, 403 with another)
+//	/polling_only_echo        echo over xhr-polling and jsonp-polling only
 //	/debug/vars               expvar, with every service's Stats under "sockjs"
 //
 // /generated sends, as soon as a session opens, the strings that
@@ -98,6 +100,10 @@ func newServer(sockjsURL string, generated []string, logger *slog.Logger) (*serv
 	cookie.CookieNeeded = true
 	gen := opts
 	gen.MaxQueuedBytes = 64 << 20 // all of the generated strings are queued at once
+	auth := opts
+	auth.Authenticate = tokenAuth
+	polling := opts
+	polling.Transports = []sockjs.Transport{sockjs.TransportXHRPolling, sockjs.TransportJSONPPolling}
 
 	var broadcast *sockjs.Handler
 	broadcast = sockjs.NewHandler("/broadcast", func(c *sockjs.Conn, ev sockjs.Event, _ struct{}) struct{} {
@@ -115,6 +121,8 @@ func newServer(sockjsURL string, generated []string, logger *slog.Logger) (*serv
 		sockjs.NewHandler("/disabled_websocket_echo", echo, struct{}{}, noWS),
 		sockjs.NewHandler("/cookie_needed_echo", echo, struct{}{}, cookie),
 		sockjs.NewHandler("/generated", sendAll(generated), struct{}{}, gen),
+		sockjs.NewHandler("/auth_echo", greetAndEcho, struct{}{}, auth),
+		sockjs.NewHandler("/polling_only_echo", echo, struct{}{}, polling),
 	}
 	publishStats(s.services)
 	return s, nil
@@ -150,6 +158,27 @@ func sendAll(msgs []string) func(*sockjs.Conn, sockjs.Event, struct{}) struct{} 
 		}
 		return echo(c, ev, st)
 	}
+}
+
+// tokenAuth lets a request open a session when its query string carries
+// token=good, as the user "alice".
+func tokenAuth(r *http.Request) (any, error) {
+	switch tok := r.URL.Query().Get("token"); tok {
+	case "good":
+		return "alice", nil
+	case "":
+		return nil, sockjs.ErrUnauthorized
+	default:
+		return nil, fmt.Errorf("unknown token %q", tok)
+	}
+}
+
+// greetAndEcho greets the authenticated user, then echoes.
+func greetAndEcho(c *sockjs.Conn, ev sockjs.Event, st struct{}) struct{} {
+	if ev.Type == sockjs.EventInit {
+		c.Send(fmt.Sprintf("hello %v", c.Identity()))
+	}
+	return echo(c, ev, st)
 }
 
 // closer closes every session as soon as it opens.
