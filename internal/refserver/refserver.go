@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -95,11 +96,17 @@ func Start(t testing.TB, opts Options) string {
 		t.Fatalf("starting the reference server: %v", err)
 	}
 	exited := make(chan struct{})
+	var stopping atomic.Bool
 	go func() {
-		cmd.Wait()
+		err := cmd.Wait()
+		if !stopping.Load() {
+			// Wait has copied all of stderr.
+			t.Errorf("the reference server exited during the test (%v): %s", err, stderr.String())
+		}
 		close(exited)
 	}()
 	t.Cleanup(func() {
+		stopping.Store(true)
 		stdin.Close()
 		cmd.Process.Kill()
 		<-exited

@@ -11,6 +11,10 @@
 //   /broadcast                sends every message to every open session
 //   /disabled_websocket_echo  echo without the websocket transports
 //   /cookie_needed_echo       echo that sets the JSESSIONID cookie
+//   /cmd                      runs commands: "close CODE REASON" closes the
+//                             session, "send N" sends the N messages "1".."N";
+//                             every other message is echoed (response limit
+//                             as /echo)
 //
 // It prints "listening on http://HOST:PORT" once it accepts connections and
 // exits on SIGTERM or SIGINT, or when its standard input closes, so that it
@@ -66,6 +70,19 @@ const services = [
     conn.on('close', () => members.delete(conn));
   }),
   service('/disabled_websocket_echo', echo, { websocket: false }),
+  service('/cmd', (conn) => {
+    conn.on('data', (m) => {
+      const w = m.split(' ');
+      if (w[0] === 'close' && w.length >= 2) {
+        conn.close(parseInt(w[1], 10), w.slice(2).join(' '));
+      } else if (w[0] === 'send' && w.length === 2) {
+        const n = Math.min(parseInt(w[1], 10) || 0, 1000);
+        for (let i = 1; i <= n; i++) conn.write(String(i));
+      } else {
+        conn.write(m);
+      }
+    });
+  }, { response_limit: parseInt(args['response-limit'], 10) }),
   service('/cookie_needed_echo', echo, { jsessionid: true }),
 ];
 
@@ -83,5 +100,10 @@ server.listen(port, host, () => {
   process.stdout.write(`listening on http://${a.address}:${a.port}\n`);
 });
 for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));
+// sockjs 0.3.24 throws out of its event handlers on some input, which would
+// end the process: a websocket frame ["close 3000 x","y"] to /cmd closes the
+// session, and the next message of the array meets the session it cleared.
+// Log and go on, as one request's failure should not end the server.
+process.on('uncaughtException', (e) => console.error('uncaught exception:', e));
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
