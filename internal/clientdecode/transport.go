@@ -35,26 +35,32 @@ func XHRFrames(body []byte) []UTF16 {
 
 // EventSourceFrames returns the frames of an eventsource response of which
 // body has been received: the data of each message event (EventSourceData),
-// which sockjs-client passes through decodeURI. A URIError, which makes
-// the client throw, is an error.
+// which sockjs-client passes through decodeURI. An event whose decodeURI
+// throws a URIError is lost, as in the client; the first such error is
+// returned with the other frames.
 func EventSourceFrames(body []byte) ([]UTF16, error) {
 	var frames []UTF16
+	var first error
 	for i, d := range EventSourceData(body) {
 		f, err := DecodeURI(d)
 		if err != nil {
-			return frames, fmt.Errorf("event %d: decodeURI(%s): %w", i, d, err)
+			if first == nil {
+				first = fmt.Errorf("event %d: decodeURI(%s): %w", i, d, err)
+			}
+			continue
 		}
 		frames = append(frames, f)
 	}
-	return frames, nil
+	return frames, first
 }
 
 // HTMLFileFrames returns the frames of an htmlfile response of which body
 // has been received. The document's first script is the
 // prelude, which must take the callback from the parent window
 // ("parent.<callback>") and define p; every later script must be a call of
-// p with one string (ParseCall), the frame. A script that does not parse,
-// which the browser reports and skips, is an error.
+// p with one string (ParseCall), the frame. A script that does not parse
+// is lost, as the browser reports and skips it; the first such error is
+// returned with the other frames.
 func HTMLFileFrames(body []byte, callback string) ([]UTF16, error) {
 	scripts := HTMLScripts(body)
 	if len(scripts) == 0 {
@@ -65,17 +71,21 @@ func HTMLFileFrames(body []byte, callback string) ([]UTF16, error) {
 		return nil, fmt.Errorf("the first script is not the htmlfile prelude for %q: %s", callback, scripts[0])
 	}
 	var frames []UTF16
+	var first error
 	for i, src := range scripts[1:] {
 		fn, f, err := ParseCall(src)
 		if err == nil && fn != "p" {
 			err = fmt.Errorf("calls %s, not p", fn)
 		}
 		if err != nil {
-			return frames, fmt.Errorf("script %d %s: %w", i+1, src, err)
+			if first == nil {
+				first = fmt.Errorf("script %d %s: %w", i+1, src, err)
+			}
+			continue
 		}
 		frames = append(frames, f)
 	}
-	return frames, nil
+	return frames, first
 }
 
 // JSONPFrame returns the frame of a JSONP polling response, a script that
