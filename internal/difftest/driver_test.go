@@ -130,7 +130,7 @@ func (r *run) recv(s *sessionState) []string {
 		if aborted { // whatever comes first tells what the server made of it
 			return len(out)+n > 0
 		}
-		return s.satisfied() && (!wasClosed || gotClose)
+		return gotClose || s.satisfied() && !wasClosed // after a close frame, nothing more comes
 	}
 	deadline := time.Now().Add(patience)
 	for requests := 0; requests < 50; requests++ {
@@ -211,7 +211,7 @@ func (r *run) abort(s *sessionState) []string {
 // nothing before it has a frame, so it gets time.
 func settle(s *sessionState) {
 	if s.spec.polling() {
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(250 * time.Millisecond)
 		return
 	}
 	deadline := time.Now().Add(patience)
@@ -239,8 +239,12 @@ func (r *run) send(s *sessionState, via string, body []byte, msgs []clientdecode
 				frames = append(frames, []byte(string(utf16.Decode(m)))) // lone surrogates become U+FFFD
 			}
 		}
+		// A body that the server must refuse closes the socket: wait for
+		// that, so that the next step finds it closed on either server.
+		broken := false
 		if msgs == nil {
 			msgs = rawMessages(body, raw)
+			broken = !utf8.Valid(body) || !raw && len(body) > 0 && msgs == nil
 		}
 		for i, f := range frames {
 			if s.ws.c.WriteMessage(websocket.TextMessage, f) != nil {
@@ -253,6 +257,10 @@ func (r *run) send(s *sessionState, via string, body []byte, msgs []clientdecode
 				}
 				break
 			}
+		}
+		if broken {
+			events, _ := r.readWS(s, time.Now().Add(patience), func() bool { return false })
+			return events
 		}
 		expectReplies(s, msgs, all)
 		if s.spec.Service == "/broadcast" && len(msgs) > 0 {
@@ -345,12 +353,14 @@ func expectReplies(s *sessionState, msgs []clientdecode.UTF16, all []*sessionSta
 			}
 		case "/cmd":
 			w := strings.Split(string(utf16.Decode(m)), " ")
+			n, ok := 0, false
+			if len(w) >= 2 {
+				n, ok = number(w[1])
+			}
 			switch {
-			case w[0] == "close" && len(w) >= 2:
+			case w[0] == "close" && ok:
 				s.closing, s.expectClose = true, true
-			case w[0] == "send" && len(w) == 2:
-				var n int
-				fmt.Sscan(w[1], &n)
+			case w[0] == "send" && ok && len(w) == 2:
 				s.expectMsgs += min(n, 1000)
 			default:
 				s.expectMsgs++
@@ -449,7 +459,7 @@ func (q *request) signal() {
 // or the deadline passes; it reports whether q ended.
 func (r *run) read(s *sessionState, q *request, deadline time.Time, done func(events int) bool, gotClose *bool) ([]string, bool) {
 	var out []string
-	decodeFailed := false
+	decodeFailed, lingering := false, false
 	for {
 		ended := false
 		select {
@@ -485,8 +495,22 @@ func (r *run) read(s *sessionState, q *request, deadline time.Time, done func(ev
 			return out, true
 		}
 		// A refused request, or any of a session that failed, is read to
-		// its end.
-		if !refused && !s.failed && done(len(out)) || !time.Now().Before(deadline) {
+		// its end. After a close frame, or past the response limit, the
+		// server ends the response: wait for that (a moment, past the
+		// limit, which a server may count without the prelude), so that
+		// the next step finds the same receiving request on both servers.
+		if !refused && !s.failed && !*gotClose && done(len(out)) {
+			if len(body) < s.spec.responseLimit() {
+				return out, false
+			}
+			if !lingering {
+				lingering = true
+				if t := time.Now().Add(quiet); t.Before(deadline) {
+					deadline = t
+				}
+			}
+		}
+		if !time.Now().Before(deadline) {
 			return out, false
 		}
 		select {

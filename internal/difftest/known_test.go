@@ -1,6 +1,7 @@
 package difftest
 
 import (
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,7 +18,12 @@ import (
 // no divergence to begin with: the driver compares decoded events.
 type knownDifference struct {
 	name, reason string
-	match        func(c diffContext) bool
+	// bug, if set, names the root package's test that shows the
+	// difference to be a bug of this server, still to be fixed; with
+	// SOCKJS_KNOWN_BUGS set (which makes that test run), the difference is
+	// no longer explained.
+	bug   string
+	match func(c diffContext) bool
 }
 
 // diffContext is a divergent step: the script, the step's index, what the
@@ -60,24 +66,12 @@ var knownDifferences = []knownDifference{
 			"the browser drops that frame with its messages (and a message can run script on the server's " +
 			"origin). This server escapes <, > and & there.",
 		match: func(c diffContext) bool {
-			// What the reference's client got is what this server's did,
-			// less what it lost, maybe with a script error.
-			const scriptError = "client error: a script does not parse"
-			if c.spec().Transport != "htmlfile" || slices.Contains(c.ours, scriptError) {
+			// The reference's client lost frames, or met a script that does
+			// not parse (and maybe frames that were never sent, from
+			// markup in a message), where this server's got every frame.
+			if c.spec().Transport != "htmlfile" || slices.Contains(c.ours, scriptError) ||
+				!slices.Contains(c.ref, scriptError) && !isSubsequence(c.ref, c.ours) {
 				return false
-			}
-			j := 0
-			for _, line := range c.ref {
-				if line == scriptError {
-					continue
-				}
-				for j < len(c.ours) && c.ours[j] != line {
-					j++
-				}
-				if j == len(c.ours) {
-					return false
-				}
-				j++
 			}
 			for _, m := range c.sent() {
 				if l := strings.ToLower(m); strings.Contains(l, "</script") || strings.Contains(l, "<!--") {
@@ -85,6 +79,20 @@ var knownDifferences = []knownDifference{
 				}
 			}
 			return false
+		},
+	},
+	{
+		name: "close reasons in script transports",
+		reason: "node writes close frames with JSON.stringify alone, also in the JSONP and htmlfile scripts, so " +
+			"a reason holding U+2028 or U+2029 breaks the script in engines before ES2019, which the client " +
+			"decoder follows as sockjs-client supports them; the client then never learns that the session " +
+			"closed. This server escapes reasons as it escapes messages.",
+		match: func(c diffContext) bool {
+			t := c.spec().Transport
+			reason, ok := closeReason(c)
+			return (t == "jsonp" || t == "htmlfile") && ok && slices.ContainsFunc(reason, func(u uint16) bool {
+				return u == 0x2028 || u == 0x2029
+			}) && slices.Contains(c.ref, scriptError) && !slices.Contains(c.ours, scriptError)
 		},
 	},
 	{
@@ -135,7 +143,7 @@ var knownDifferences = []knownDifference{
 			}
 			body := st.Raw
 			if st.Via == "jsonp_send_form" {
-				if strings.Contains(body, "%zz") || strings.Count(body, "d=") > 1 {
+				if strings.Contains(body, "%zz") || repeatsD(body) {
 					return true
 				}
 				body, _ = strings.CutPrefix(body, "d=")
@@ -157,6 +165,20 @@ var knownDifferences = []knownDifference{
 		},
 	},
 	{
+		name: "jsonp_send form bodies that repeat d",
+		reason: "for a form body that repeats d, node takes each d as a message, not as JSON; this server " +
+			"reads the first d, as url.Values.Get does. Both answer 200, so the difference shows when the " +
+			"messages come back. sockjs-client sends one d.",
+		match: func(c diffContext) bool {
+			for _, st := range c.sc.Steps[:c.i] {
+				if st.S == c.step().S && st.Op == opSendRaw && st.Via == "jsonp_send_form" && repeatsD(st.Raw) {
+					return true
+				}
+			}
+			return false
+		},
+	},
+	{
 		name: "a body of white space",
 		reason: "this server answers a body of white space alone as an empty one, 500 \"Payload expected.\" " +
 			"(frame.ErrEmpty); node tries to parse it and answers \"Broken JSON encoding.\".",
@@ -175,11 +197,7 @@ var knownDifferences = []knownDifference{
 			for _, m := range c.sent() {
 				invalid = invalid || !utf8.ValidString(m)
 			}
-			replacements := regexp.MustCompile(`(\\ufffd)+`)
-			norm := func(lines []string) string {
-				return replacements.ReplaceAllString(strings.Join(lines, "\n"), `\ufffd`)
-			}
-			return invalid && norm(c.ours) == norm(c.ref)
+			return invalid && collapseReplacements(c.ours) == collapseReplacements(c.ref)
 		},
 	},
 	{
@@ -230,13 +248,111 @@ var knownDifferences = []knownDifference{
 				strings.HasPrefix(c.ours[n], "websocket close 1007 ") && strings.HasPrefix(c.ref[n], "websocket close 1007 ")
 		},
 	},
+	{
+		name: "lone surrogates on the raw websocket",
+		reason: "a message holding a lone surrogate reaches a raw websocket client with three U+FFFD for it " +
+			"(one per byte of its WTF-8 form); a browser's WebSocket.send, and the reference server, make one.",
+		bug: "TestRawWebsocketLoneSurrogate",
+		match: func(c diffContext) bool {
+			// The reasons of a 1007 close are another known difference.
+			lines := func(l []string) []string {
+				out := slices.Clone(l)
+				for i, s := range out {
+					if strings.HasPrefix(s, "websocket close 1007 ") {
+						out[i] = "websocket close 1007"
+					}
+				}
+				return out
+			}
+			ours, ref := lines(c.ours), lines(c.ref)
+			count := func(lines []string) int { return strings.Count(strings.Join(lines, ""), `\ufffd`) }
+			return c.spec().Transport == "rawwebsocket" && count(ours) > count(ref) &&
+				collapseReplacements(ours) == collapseReplacements(ref)
+		},
+	},
+	{
+		name: "websocket close reasons a close frame cannot carry",
+		reason: "a close reason holding a lone surrogate (not UTF-8) or longer than the 123 bytes a close frame " +
+			"carries is written as it is: the client gets no valid close frame, and a raw websocket client " +
+			"loses the code (1006).",
+		bug: "TestWebsocketCloseReasonIsUTF8",
+		match: func(c diffContext) bool {
+			n := len(c.ours) - 1
+			if !c.spec().websocket() || n < 0 || len(c.ref) != n+1 || !slices.Equal(c.ours[:n], c.ref[:n]) ||
+				c.ours[n] != "websocket ends without a close frame" || !strings.HasPrefix(c.ref[n], "websocket close ") {
+				return false
+			}
+			reason, ok := closeReason(c)
+			return ok && (len(string(utf16.Decode(reason))) > 123 || slices.ContainsFunc(reason, func(u uint16) bool {
+				return utf16.IsSurrogate(rune(u))
+			}))
+		},
+	},
+}
+
+// scriptError is the line of a script the client's decoder cannot parse.
+const scriptError = "client error: a script does not parse"
+
+// isSubsequence reports whether a is b less some of its lines.
+func isSubsequence(a, b []string) bool {
+	j := 0
+	for _, l := range a {
+		for j < len(b) && b[j] != l {
+			j++
+		}
+		if j == len(b) {
+			return false
+		}
+		j++
+	}
+	return true
+}
+
+var replacements = regexp.MustCompile(`(\\ufffd)+`)
+
+// collapseReplacements joins lines with each run of U+FFFD made one.
+func collapseReplacements(lines []string) string {
+	return replacements.ReplaceAllString(strings.Join(lines, "\n"), `\ufffd`)
+}
+
+// repeatsD reports whether a form body has more than one d.
+func repeatsD(body string) bool { return strings.Count(body, "d=") > 1 }
+
+// closeReason returns the reason of the last close command that the step's
+// session sent, up to the step: what follows "close CODE ".
+func closeReason(c diffContext) (clientdecode.UTF16, bool) {
+	for j := c.i; j >= 0; j-- {
+		st := c.sc.Steps[j]
+		if st.S != c.step().S || st.Op != opSend {
+			continue
+		}
+		for k := len(st.Msgs) - 1; k >= 0; k-- {
+			m := st.Msgs[k]
+			if w := strings.Split(string(utf16.Decode(m)), " "); w[0] != "close" || len(w) < 2 {
+				continue
+			} else if _, ok := number(w[1]); !ok {
+				continue
+			}
+			spaces := 0
+			for i, u := range m {
+				if u == ' ' {
+					if spaces++; spaces == 2 {
+						return m[i+1:], true
+					}
+				}
+			}
+			return nil, true
+		}
+	}
+	return nil, false
 }
 
 // explain returns the known difference that explains the divergence, or
 // nil.
 func explain(c diffContext) *knownDifference {
+	bugs := os.Getenv("SOCKJS_KNOWN_BUGS") == ""
 	for k := range knownDifferences {
-		if knownDifferences[k].match(c) {
+		if (bugs || knownDifferences[k].bug == "") && knownDifferences[k].match(c) {
 			return &knownDifferences[k]
 		}
 	}

@@ -5,9 +5,9 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/gosockjs/sockjs/internal/clientdecode"
+	"github.com/gosockjs/sockjs/internal/teststrings"
 )
 
 // A script is what the differential test does to both servers: sessions,
@@ -30,6 +30,14 @@ var receivingTransports = []string{"websocket", "rawwebsocket", "xhr", "xhr_stre
 func (s sessionSpec) websocket() bool { return strings.HasSuffix(s.Transport, "websocket") }
 
 func (s sessionSpec) polling() bool { return s.Transport == "xhr" || s.Transport == "jsonp" }
+
+// responseLimit returns the response limit of the session's service.
+func (s sessionSpec) responseLimit() int {
+	if s.Service == "/echo" || s.Service == "/cmd" {
+		return responseLimit
+	}
+	return 128 << 10
+}
 
 type op uint8
 
@@ -92,44 +100,56 @@ func (st step) String() string {
 	return s + fmt.Sprintf("send %s (style %d) [%s]", st.Via, st.Style, strings.Join(msgs, ","))
 }
 
-// genScript returns a script of one or two sessions and up to 16 steps.
-func genScript(rng *rand.Rand) script {
+// gen generates scripts: their shape from rng, their messages from the
+// strings of internal/teststrings.
+type gen struct {
+	rng     *rand.Rand
+	strings [][]uint16
+}
+
+// newGen returns the generator of the scripts of seed.
+func newGen(seed uint64) *gen {
+	return &gen{rand.New(rand.NewPCG(seed, 0)), teststrings.Generate(uint32(seed), teststrings.DefaultCount)}
+}
+
+// script returns a script of one or two sessions and up to 16 steps.
+func (g *gen) script() script {
 	var sc script
 	n := 1
-	if rng.IntN(4) == 0 {
+	if g.rng.IntN(4) == 0 {
 		n = 2
 	}
 	for range n {
-		sc.Sessions = append(sc.Sessions, genSession(rng))
+		sc.Sessions = append(sc.Sessions, g.session())
 	}
-	if n == 2 && rng.IntN(2) == 0 {
+	if n == 2 && g.rng.IntN(2) == 0 {
 		sc.Sessions[0].Service, sc.Sessions[1].Service = "/broadcast", "/broadcast"
 	}
 	for i := range sc.Sessions {
 		sc.Steps = append(sc.Steps, step{S: i, Op: opRecv})
 	}
 	done := make([]bool, n) // no more steps after a client close and a recv
-	for range 2 + rng.IntN(14) {
-		s := rng.IntN(n)
+	for range 2 + g.rng.IntN(14) {
+		s := g.rng.IntN(n)
 		if done[s] {
 			continue
 		}
 		spec := sc.Sessions[s]
 		st := step{S: s}
-		switch k := rng.IntN(100); {
+		switch k := g.rng.IntN(100); {
 		case k < 45:
-			st.Op, st.Via, st.Style = opSend, genVia(rng, spec), rng.IntN(3)
-			st.Msgs = genBatch(rng, spec.Service)
+			st.Op, st.Via, st.Style = opSend, g.via(spec), g.rng.IntN(3)
+			st.Msgs = g.batch(spec.Service)
 		case k < 53:
-			st.Op, st.Via = opSendRaw, genVia(rng, spec)
-			st.Raw = genRaw(rng, spec, st.Via)
+			st.Op, st.Via = opSendRaw, g.via(spec)
+			st.Raw = g.raw(spec, st.Via)
 		case k < 60 && !spec.websocket():
 			st.Op = opSecond
 		case k < 65:
 			st.Op = opAbort
 			done[s] = true
 			sc.Steps = append(sc.Steps, st)
-			if rng.IntN(3) > 0 {
+			if g.rng.IntN(3) > 0 {
 				sc.Steps = append(sc.Steps, step{S: s, Op: opRecv})
 			}
 			continue
@@ -137,75 +157,75 @@ func genScript(rng *rand.Rand) script {
 			st.Op = opRecv
 		}
 		sc.Steps = append(sc.Steps, st)
-		if st.Op == opSend && rng.IntN(2) == 0 {
+		if st.Op == opSend && g.rng.IntN(2) == 0 {
 			sc.Steps = append(sc.Steps, step{S: s, Op: opRecv})
 		}
 	}
 	return sc
 }
 
-func genSession(rng *rand.Rand) sessionSpec {
+func (g *gen) session() sessionSpec {
 	services := []string{"/echo", "/echo", "/echo", "/echo", "/cmd", "/cmd", "/cmd", "/amplify", "/broadcast",
 		"/close", "/disabled_websocket_echo", "/cookie_needed_echo"}
 	s := sessionSpec{
-		Service:   services[rng.IntN(len(services))],
-		Transport: receivingTransports[rng.IntN(len(receivingTransports))],
+		Service:   services[g.rng.IntN(len(services))],
+		Transport: receivingTransports[g.rng.IntN(len(receivingTransports))],
 	}
 	if s.Transport == "htmlfile" || s.Transport == "jsonp" {
-		s.Callback = "_jp.a" + genName(rng, 6)
-		switch rng.IntN(12) {
+		s.Callback = "_jp.a" + g.name(6)
+		switch g.rng.IntN(12) {
 		case 0:
 			s.Callback = ""
 		case 1:
-			s.Callback = []string{"a b", "x<y", "f(1)", "a;b", "é"}[rng.IntN(5)]
+			s.Callback = []string{"a b", "x<y", "f(1)", "a;b", "é"}[g.rng.IntN(5)]
 		case 2:
-			s.Callback = "cb_long." + genName(rng, 33) // too long for node's JSONP
+			s.Callback = "cb_long." + g.name(33) // too long for node's JSONP
 		}
 	}
 	return s
 }
 
-func genName(rng *rand.Rand, n int) string {
+func (g *gen) name(n int) string {
 	const alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 	b := make([]byte, n)
 	for i := range b {
-		b[i] = alnum[rng.IntN(len(alnum))]
+		b[i] = alnum[g.rng.IntN(len(alnum))]
 	}
 	return string(b)
 }
 
-// genVia picks how a session sends: on its websocket, or over one of the
+// via picks how a session sends: on its websocket, or over one of the
 // HTTP send transports (which a websocket session has no use for, but may
 // try).
-func genVia(rng *rand.Rand, spec sessionSpec) string {
-	if spec.websocket() && rng.IntN(8) > 0 {
+func (g *gen) via(spec sessionSpec) string {
+	if spec.websocket() && g.rng.IntN(8) > 0 {
 		return "websocket"
 	}
-	return []string{"xhr_send", "xhr_send", "jsonp_send", "jsonp_send_form"}[rng.IntN(4)]
+	return []string{"xhr_send", "xhr_send", "jsonp_send", "jsonp_send_form"}[g.rng.IntN(4)]
 }
 
-// genBatch returns the messages of one send, shaped for the service.
-func genBatch(rng *rand.Rand, service string) []clientdecode.UTF16 {
-	n := 1 + rng.IntN(5)
-	if rng.IntN(10) == 0 {
+// batch returns the messages of one send, shaped for the service.
+func (g *gen) batch(service string) []clientdecode.UTF16 {
+	n := 1 + g.rng.IntN(5)
+	if g.rng.IntN(10) == 0 {
 		n = 0
 	}
 	msgs := make([]clientdecode.UTF16, n)
 	for i := range msgs {
 		switch {
 		case service == "/amplify":
-			msgs[i] = ascii(strconv.Itoa(1 + rng.IntN(14)))
-		case service == "/cmd" && rng.IntN(6) == 0:
-			code := []int{1000, 3000, 3001, 3999, 4000, 4999}[rng.IntN(6)]
-			reason := genMessage(rng, 20)
-			if rng.IntN(8) == 0 {
-				reason = ascii(strings.Repeat("r", 110+rng.IntN(30))) // about the 123 bytes a websocket close allows
+			msgs[i] = ascii(strconv.Itoa(1 + g.rng.IntN(14)))
+		case service == "/cmd" && g.rng.IntN(6) == 0:
+			code := []int{1000, 3000, 3001, 3999, 4000, 4999}[g.rng.IntN(6)]
+			reason := g.message(20)
+			if g.rng.IntN(8) == 0 {
+				reason = ascii(strings.Repeat("r", 110+g.rng.IntN(30))) // about the 123 bytes a websocket close allows
 			}
 			msgs[i] = append(ascii(fmt.Sprintf("close %d ", code)), reason...)
-		case service == "/cmd" && rng.IntN(5) == 0:
-			msgs[i] = ascii(fmt.Sprintf("send %d", rng.IntN(1200)))
+		case service == "/cmd" && g.rng.IntN(5) == 0:
+			msgs[i] = ascii(fmt.Sprintf("send %d", g.rng.IntN(1200)))
 		default:
-			msgs[i] = genMessage(rng, 16)
+			msgs[i] = g.message(0)
 		}
 	}
 	return msgs
@@ -213,49 +233,32 @@ func genBatch(rng *rand.Rand, service string) []clientdecode.UTF16 {
 
 func ascii(s string) clientdecode.UTF16 { return clientdecode.FromGo(s) }
 
-// genMessage returns a message of code units of every class, and now and
-// then of sequences that some transport treats specially, or a long one.
-func genMessage(rng *rand.Rand, max int) clientdecode.UTF16 {
-	if rng.IntN(25) == 0 {
-		return ascii(strings.Repeat(genName(rng, 1+rng.IntN(8)), 100+rng.IntN(400)))
+// message returns one of the strings of internal/teststrings, which the
+// browser suite sends too: code units of every kind and sequences that some
+// transport treats specially, from empty to tens of KiB. A message longer
+// than max, if max is not 0, is cut to max code units (which may leave
+// half a surrogate pair).
+func (g *gen) message(max int) clientdecode.UTF16 {
+	m := g.strings[g.rng.IntN(len(g.strings))]
+	if max > 0 && len(m) > max {
+		m = m[:max]
 	}
-	var m clientdecode.UTF16
-	for range rng.IntN(max + 1) {
-		switch k := rng.IntN(20); {
-		case k < 8:
-			m = append(m, uint16(genName(rng, 1)[0]))
-		case k < 12:
-			m = append(m, []uint16{'"', '\\', '/', '<', '>', '&', '%', '\'', '+', '=', '#', ' ', '\n', '\r',
-				'\t', 0, 0x1f, 0x7f, 0x85, 0x9f, 0xad, 0xe9, 0x2028, 0x2029, 0x200c, 0x200f, 0x2060, 0xfeff,
-				0xfff0, 0xfffd, 0xfffe, 0xffff, 0x0600, 0x17b4}[rng.IntN(34)])
-		case k < 14:
-			m = append(m, uint16(0xd800+rng.IntN(0x800))) // a lone surrogate, or half a pair
-		case k < 15:
-			m = utf16.AppendRune(m, rune(0x10000+rng.IntN(0x100000)))
-		case k < 17:
-			m = append(m, uint16(rng.IntN(0x10000)))
-		default:
-			s := []string{"</script>", "</SCRIPT ", "<!--<script>", "-->", "%41", "%zz", "%", "data: x",
-				"\r\n\r\n", "]", `c[3000,"x"]`, "\\u0041", "😀"}[rng.IntN(13)]
-			m = append(m, ascii(s)...)
-		}
-	}
-	return m
+	return clientdecode.UTF16(m)
 }
 
-// genRaw returns a body that a client could send by mistake, or on
+// raw returns a body that a client could send by mistake, or on
 // purpose, for the send transport via.
-func genRaw(rng *rand.Rand, spec sessionSpec, via string) string {
+func (g *gen) raw(spec sessionSpec, via string) string {
 	if via == "websocket" {
 		if spec.Transport == "rawwebsocket" {
-			return []string{"a\xffb", "\xed\xa0\x80", "", "ok"}[rng.IntN(4)]
+			return []string{"a\xffb", "\xed\xa0\x80", "", "ok"}[g.rng.IntN(4)]
 		}
-		return []string{`"a`, `["a"`, "", `"bare"`, `[]`, "[\"\xff\"]", "a\xc0\xaf"}[rng.IntN(7)]
+		return []string{`"a`, `["a"`, "", `"bare"`, `[]`, "[\"\xff\"]", "a\xc0\xaf"}[g.rng.IntN(7)]
 	}
 	bodies := []string{"", " ", "[", `["a"`, `["a",]`, `"bare"`, `[1]`, `{}`, `null`, `[]`, "[\"\xff\xfe\xe2\x82\"]",
 		`["a"] x`, `["\u12"]`, `["\ud800"]`, "[\"a\"]\n"}
 	if via == "jsonp_send_form" {
 		bodies = append(bodies, "d=", "x=1", "d=%5B", "d=%5B%22a%22%5D&d=x", "%zz")
 	}
-	return bodies[rng.IntN(len(bodies))]
+	return bodies[g.rng.IntN(len(bodies))]
 }

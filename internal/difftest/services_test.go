@@ -96,19 +96,22 @@ func amplify(c *sockjs.Conn, ev sockjs.Event, st struct{}) struct{} {
 	return st
 }
 
-// command runs the commands of /cmd: "close CODE REASON" and "send N";
-// it echoes every other message.
+// command runs the commands of /cmd as server.js does: "close CODE REASON"
+// and "send N", CODE and N being numbers as number reads them; it echoes
+// every other message.
 func command(c *sockjs.Conn, ev sockjs.Event, st struct{}) struct{} {
 	if ev.Type != sockjs.EventRecv {
 		return st
 	}
 	w := strings.Split(ev.Data, " ")
+	n, ok := 0, false
+	if len(w) >= 2 {
+		n, ok = number(w[1])
+	}
 	switch {
-	case w[0] == "close" && len(w) >= 2:
-		code, _ := strconv.Atoi(w[1])
-		c.Close(code, strings.Join(w[2:], " "))
-	case w[0] == "send" && len(w) == 2:
-		n, _ := strconv.Atoi(w[1])
+	case w[0] == "close" && ok:
+		c.Close(n, strings.Join(w[2:], " "))
+	case w[0] == "send" && ok && len(w) == 2:
 		for i := 1; i <= min(n, 1000); i++ {
 			c.Send(strconv.Itoa(i))
 		}
@@ -116,4 +119,13 @@ func command(c *sockjs.Conn, ev sockjs.Event, st struct{}) struct{} {
 		c.Send(ev.Data)
 	}
 	return st
+}
+
+// number reads a number of 1 to 4 digits without a leading 0.
+func number(s string) (int, bool) {
+	if len(s) == 0 || len(s) > 4 || s[0] == '0' || strings.Trim(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
 }

@@ -12,9 +12,10 @@
 //   /disabled_websocket_echo  echo without the websocket transports
 //   /cookie_needed_echo       echo that sets the JSESSIONID cookie
 //   /cmd                      runs commands: "close CODE REASON" closes the
-//                             session, "send N" sends the N messages "1".."N";
-//                             every other message is echoed (response limit
-//                             as /echo)
+//                             session, "send N" sends the messages "1".."N"
+//                             (N at most 1000), CODE and N being 1 to 4 digits
+//                             without a leading 0; every other message is
+//                             echoed (response limit as /echo)
 //
 // It prints "listening on http://HOST:PORT" once it accepts connections and
 // exits on SIGTERM or SIGINT, or when its standard input closes, so that it
@@ -73,11 +74,11 @@ const services = [
   service('/cmd', (conn) => {
     conn.on('data', (m) => {
       const w = m.split(' ');
-      if (w[0] === 'close' && w.length >= 2) {
-        conn.close(parseInt(w[1], 10), w.slice(2).join(' '));
-      } else if (w[0] === 'send' && w.length === 2) {
-        const n = Math.min(parseInt(w[1], 10) || 0, 1000);
-        for (let i = 1; i <= n; i++) conn.write(String(i));
+      const number = w.length >= 2 && /^[1-9][0-9]{0,3}$/.test(w[1]);
+      if (w[0] === 'close' && number) {
+        conn.close(Number(w[1]), w.slice(2).join(' '));
+      } else if (w[0] === 'send' && number && w.length === 2) {
+        for (let i = 1; i <= Math.min(Number(w[1]), 1000); i++) conn.write(String(i));
       } else {
         conn.write(m);
       }
