@@ -186,7 +186,8 @@ var clientSeeds = []string{
 }
 
 // fuzzClient fuzzes the transports names with two messages and a close
-// code, seeded with every pair of neighbouring seeds.
+// code, seeded with every pair of neighbouring seeds: open, messages,
+// heartbeat, an empty batch and close frames must all come back.
 func fuzzClient(f *testing.F, names ...string) {
 	for i, s := range clientSeeds {
 		f.Add(s, clientSeeds[(i+1)%len(clientSeeds)], uint16(3000+i))
@@ -199,12 +200,20 @@ func fuzzClient(f *testing.F, names ...string) {
 	})
 }
 
+// FuzzXHR requires the frames back from xhr and xhr_streaming responses,
+// split on LF and parsed with JSON.parse as the client does.
 func FuzzXHR(f *testing.F) { fuzzClient(f, "xhr", "xhr_streaming") }
 
+// FuzzEventSource requires the frames back from an eventsource response,
+// through the EventSource parser and decodeURI.
 func FuzzEventSource(f *testing.F) { fuzzClient(f, "eventsource") }
 
+// FuzzHTMLFile requires the frames back from an htmlfile document, through
+// the HTML tokenizer's script states and an ES5 string literal.
 func FuzzHTMLFile(f *testing.F) { fuzzClient(f, "htmlfile") }
 
+// FuzzJSONP requires the frames back from JSONP responses, each a call of
+// the callback with an ES5 string literal.
 func FuzzJSONP(f *testing.F) { fuzzClient(f, "jsonp") }
 
 // TestClientEveryCodeUnit sends every UTF-16 code unit, lone surrogates
@@ -237,6 +246,7 @@ func TestClientScriptStringAnyBytes(t *testing.T) {
 	}
 }
 
+// FuzzScriptString is TestClientScriptStringAnyBytes for any string.
 func FuzzScriptString(f *testing.F) {
 	for _, s := range clientSeeds {
 		f.Add(s)
