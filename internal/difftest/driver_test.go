@@ -42,6 +42,7 @@ type run struct {
 	client   *http.Client
 	sessions []*sessionState
 	wg       sync.WaitGroup // the goroutines reading responses and sockets
+	stop     chan struct{}  // closed when the run ends
 }
 
 // sessionState is the driver's side of one session: its connections and
@@ -61,7 +62,8 @@ type sessionState struct {
 }
 
 func newRun(base string, sc script) *run {
-	r := &run{base: base, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}}
+	r := &run{base: base, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}},
+		stop: make(chan struct{})}
 	for _, spec := range sc.Sessions {
 		id := fmt.Sprintf("d%d", sessionCounter.Add(1))
 		r.sessions = append(r.sessions, &sessionState{spec: spec, id: id})
@@ -71,6 +73,7 @@ func newRun(base string, sc script) *run {
 
 // close ends every connection of the run and waits for its goroutines.
 func (r *run) close() {
+	close(r.stop)
 	for _, s := range r.sessions {
 		if s.rcv != nil {
 			s.rcv.cancel()
@@ -618,7 +621,11 @@ func (r *run) recvWS(s *sessionState) []string {
 			defer close(s.ws.msgs)
 			for {
 				_, p, err := c.ReadMessage()
-				s.ws.msgs <- wsMessage{p, err}
+				select {
+				case s.ws.msgs <- wsMessage{p, err}:
+				case <-r.stop:
+					return
+				}
 				if err != nil {
 					return
 				}
@@ -655,7 +662,9 @@ func (r *run) readWS(s *sessionState, deadline time.Time, done func() bool) ([]s
 		if m.err != nil {
 			s.ws.closed = true
 			var ce *websocket.CloseError
-			if errors.As(m.err, &ce) {
+			// gorilla reports a connection that ends without a close
+			// frame as 1006, which no close frame carries.
+			if errors.As(m.err, &ce) && ce.Code != websocket.CloseAbnormalClosure {
 				out = append(out, fmt.Sprintf("websocket close %d %q", ce.Code, ce.Text))
 			} else {
 				out = append(out, "websocket ends without a close frame")

@@ -350,9 +350,9 @@ func closeReason(c diffContext) (clientdecode.UTF16, bool) {
 // explain returns the known difference that explains the divergence, or
 // nil.
 func explain(c diffContext) *knownDifference {
-	bugs := os.Getenv("SOCKJS_KNOWN_BUGS") == ""
+	bugsAsKnown := os.Getenv("SOCKJS_KNOWN_BUGS") == ""
 	for k := range knownDifferences {
-		if (bugs || knownDifferences[k].bug == "") && knownDifferences[k].match(c) {
+		if (bugsAsKnown || knownDifferences[k].bug == "") && knownDifferences[k].match(c) {
 			return &knownDifferences[k]
 		}
 	}
