@@ -16,6 +16,13 @@ FUZZ_TARGETS = \
 	./internal/frame:FuzzDecodeMessages \
 	./internal/frame:FuzzAppendString \
 	./internal/frame:FuzzEventData \
+	./internal/frame:FuzzXHR \
+	./internal/frame:FuzzEventSource \
+	./internal/frame:FuzzHTMLFile \
+	./internal/frame:FuzzJSONP \
+	./internal/frame:FuzzScriptString \
+	./internal/clientdecode:FuzzHTMLScripts \
+	./internal/clientdecode:FuzzParseJSON \
 	./internal/hixie76:FuzzReadMessage \
 	.:FuzzRoute \
 	.:FuzzCallback \

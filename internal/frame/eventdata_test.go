@@ -4,40 +4,8 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
+	"github.com/gosockjs/sockjs/internal/clientdecode"
 )
-
-func TestDecodeURI(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain":         "plain",
-		"%20":           " ",
-		"%25":           "%",
-		"%2520":         "%20",
-		"%3B%2F%3F%23":  "%3B%2F%3F%23", // reserved: kept escaped
-		"%e2%82%ac":     "€",
-		"%E2%82%AC":     "€",
-		"€ raw":         "€ raw",
-		"%0D%0A%00":     "\r\n\x00",
-		"%41%":          "", // malformed
-		"%zz":           "",
-		"%80":           "",
-		"%ed%a0%80":     "", // a surrogate
-		"%c0%af":        "", // overlong
-		"%e2%82":        "",
-		"%e2%82%41":     "",
-		"%f4%90%80%80":  "", // beyond U+10FFFF
-		"%f0%9f%98%80!": "😀!",
-	} {
-		got, err := decodeURI(in)
-		if want == "" {
-			assert.Error(t, err, "decodeURI(%q)", in)
-			continue
-		}
-		require.NoError(t, err, "decodeURI(%q)", in)
-		assert.Equal(t, want, got, "decodeURI(%q)", in)
-	}
-}
 
 // TestAppendEventDataEveryByte puts every byte value in every position that
 // matters, alone and before each escape-like tail, and requires the
@@ -70,8 +38,8 @@ func checkEventData(t *testing.T, f []byte) {
 	if bytes.ContainsAny(enc, "\r\n\x00") {
 		t.Fatalf("AppendEventData(%q) = %q: a raw CR, LF or NUL", f, enc)
 	}
-	got, err := decodeURI(string(enc))
-	if err != nil || got != string(f) {
-		t.Fatalf("decodeURI(AppendEventData(%q)) = %q, %v", f, got, err)
+	got, err := clientdecode.DecodeURI(clientdecode.DecodeUTF8(enc))
+	if want := clientdecode.DecodeUTF8(f); err != nil || !got.Equal(want) {
+		t.Fatalf("decodeURI(AppendEventData(%q)) = %s, %v; want %s", f, got, err, want)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -37,6 +38,27 @@ func Dir() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "sockjs-node")
 }
 
+// Node returns the path of the node executable. When there is none, it skips
+// the test, or fails it if SOCKJS_REFERENCE is "require".
+func Node(t testing.TB) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		unavailable(t, fmt.Sprintf("node unavailable: %v", err))
+	}
+	return node
+}
+
+// unavailable skips the test for want of msg, or fails it if
+// SOCKJS_REFERENCE is "require".
+func unavailable(t testing.TB, msg string) {
+	t.Helper()
+	if os.Getenv("SOCKJS_REFERENCE") == "require" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
 // Start starts the reference server on a loopback port and returns its base
 // URL, such as "http://127.0.0.1:40123". The server is stopped, by its PID,
 // when the test ends; it also exits if the test process dies, when its
@@ -44,16 +66,9 @@ func Dir() string {
 func Start(t testing.TB, opts Options) string {
 	t.Helper()
 	dir := Dir()
-	node, err := exec.LookPath("node")
-	if err == nil {
-		_, err = os.Stat(filepath.Join(dir, "node_modules", "sockjs", "package.json"))
-	}
-	if err != nil {
-		msg := fmt.Sprintf("reference server unavailable (%v): run make test, or npm ci in %s", err, dir)
-		if os.Getenv("SOCKJS_REFERENCE") == "require" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+	node := Node(t)
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "sockjs", "package.json")); err != nil {
+		unavailable(t, fmt.Sprintf("reference server unavailable (%v): run make test, or npm ci in %s", err, dir))
 	}
 	args := []string{filepath.Join(dir, "server.js"), "--addr", "127.0.0.1:0"}
 	if opts.ResponseLimit > 0 {
@@ -81,11 +96,17 @@ func Start(t testing.TB, opts Options) string {
 		t.Fatalf("starting the reference server: %v", err)
 	}
 	exited := make(chan struct{})
+	var stopping atomic.Bool
 	go func() {
-		cmd.Wait()
+		err := cmd.Wait()
+		if !stopping.Load() {
+			// Wait has copied all of stderr.
+			t.Errorf("the reference server exited during the test (%v): %s", err, stderr.String())
+		}
 		close(exited)
 	}()
 	t.Cleanup(func() {
+		stopping.Store(true)
 		stdin.Close()
 		cmd.Process.Kill()
 		<-exited

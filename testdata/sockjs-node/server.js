@@ -11,6 +11,11 @@
 //   /broadcast                sends every message to every open session
 //   /disabled_websocket_echo  echo without the websocket transports
 //   /cookie_needed_echo       echo that sets the JSESSIONID cookie
+//   /cmd                      runs commands: "close CODE REASON" closes the
+//                             session, "send N" sends the messages "1".."N"
+//                             (N at most 1000), CODE and N being 1 to 4 digits
+//                             without a leading 0; every other message is
+//                             echoed (response limit as /echo)
 //
 // It prints "listening on http://HOST:PORT" once it accepts connections and
 // exits on SIGTERM or SIGINT, or when its standard input closes, so that it
@@ -66,6 +71,19 @@ const services = [
     conn.on('close', () => members.delete(conn));
   }),
   service('/disabled_websocket_echo', echo, { websocket: false }),
+  service('/cmd', (conn) => {
+    conn.on('data', (m) => {
+      const w = m.split(' ');
+      const number = w.length >= 2 && /^[1-9][0-9]{0,3}$/.test(w[1]);
+      if (w[0] === 'close' && number) {
+        conn.close(Number(w[1]), w.slice(2).join(' '));
+      } else if (w[0] === 'send' && number && w.length === 2) {
+        for (let i = 1; i <= Math.min(Number(w[1]), 1000); i++) conn.write(String(i));
+      } else {
+        conn.write(m);
+      }
+    });
+  }, { response_limit: parseInt(args['response-limit'], 10) }),
   service('/cookie_needed_echo', echo, { jsessionid: true }),
 ];
 
@@ -83,5 +101,10 @@ server.listen(port, host, () => {
   process.stdout.write(`listening on http://${a.address}:${a.port}\n`);
 });
 for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));
+// sockjs 0.3.24 throws out of its event handlers on some input, which would
+// end the process: a websocket frame ["close 3000 x","y"] to /cmd closes the
+// session, and the next message of the array meets the session it cleared.
+// Log and go on, as one request's failure should not end the server.
+process.on('uncaughtException', (e) => console.error('uncaught exception:', e));
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
