@@ -175,7 +175,7 @@ func (sc *socket) write(p []byte, k frameKind) error {
 	if !validCloseCode(code) {
 		code, reason = websocket.CloseNormalClosure, ""
 	}
-	sc.c.writeClose(code, reason)
+	sc.c.writeClose(code, frame.CloseReason(reason))
 	sc.c.closing()
 	return nil
 }

@@ -304,10 +304,10 @@ func TestRawWebsocketSendsValidUTF8(t *testing.T) {
 	srv, _, l := wsStart(t, nil, sockjs.Options{})
 	c := utf8Endpoint{raw: true}.open(t, srv)
 	conn := l.nth(t, 0)
-	// Invalid bytes, and the WTF-8 surrogate that a SockJS session
+	// An invalid byte, and the WTF-8 surrogate that a SockJS session
 	// delivers for a lone surrogate, each become one U+FFFD.
 	require.NoError(t, conn.Send("x\xffy\xed\xa0\x80z"))
 	require.NoError(t, conn.Send("ok ☃"))
-	assert.Equal(t, "x\ufffdy\ufffd\ufffd\ufffdz", c.readText())
+	assert.Equal(t, "x\ufffdy\ufffdz", c.readText())
 	assert.Equal(t, "ok ☃", c.readText())
 }

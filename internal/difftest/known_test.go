@@ -1,7 +1,7 @@
 package difftest
 
 import (
-	"os"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -18,12 +18,7 @@ import (
 // no divergence to begin with: the driver compares decoded events.
 type knownDifference struct {
 	name, reason string
-	// bug, if set, names the root package's test that shows the
-	// difference to be a bug of this server, still to be fixed; with
-	// SOCKJS_KNOWN_BUGS set (which makes that test run), the difference is
-	// no longer explained.
-	bug   string
-	match func(c diffContext) bool
+	match        func(c diffContext) bool
 }
 
 // diffContext is a divergent step: the script, the step's index, what the
@@ -106,6 +101,37 @@ var knownDifferences = []knownDifference{
 			n := len(c.ref) - 1
 			return c.ref[n] == `websocket close 1000 "Normal closure"` && strings.HasPrefix(c.ours[n], "websocket close ") &&
 				strings.HasPrefix(c.ref[n-1], "close ") && slices.Equal(c.ours[:n], c.ref[:n])
+		},
+	},
+	{
+		name: "websocket close codes a close frame cannot carry",
+		reason: "Conn.Close takes any code, which the SockJS close frame carries, but a websocket close " +
+			"frame only some (1000-1003, 1007-1014, 3000-4999): for another code this server ends the " +
+			"raw websocket with 1000, where node fails to close it and sends no close frame.",
+		match: func(c diffContext) bool {
+			code, _, ok := closeCommand(c)
+			n := len(c.ours) - 1
+			return ok && c.spec().Transport == "rawwebsocket" && !(code >= 1000 && code <= 1014 || code >= 3000 && code <= 4999) &&
+				n >= 0 && c.ours[n] == `websocket close 1000 ""` && slices.Equal(c.ours[:n], c.ref[:min(n, len(c.ref))]) &&
+				!slices.ContainsFunc(c.ref, func(l string) bool { return strings.HasPrefix(l, "websocket close ") })
+		},
+	},
+	{
+		name: "websocket close reasons a close frame cannot carry",
+		reason: "a close reason holding a lone surrogate (not UTF-8) or longer than the 123 bytes a close " +
+			"frame carries goes out from this server as valid UTF-8 cut to 123 bytes, with the session's code; " +
+			"node sends no close frame, or 1000, and the client loses the code.",
+		match: func(c diffContext) bool {
+			code, reason, ok := closeCommand(c)
+			n := len(c.ours) - 1
+			if !ok || !c.spec().websocket() || n < 0 || len(c.ref) != n+1 || !slices.Equal(c.ours[:n], c.ref[:n]) ||
+				!strings.HasPrefix(c.ours[n], fmt.Sprintf("websocket close %d ", code)) ||
+				c.ref[n] != "websocket ends without a close frame" && c.ref[n] != `websocket close 1000 "Normal closure"` {
+				return false
+			}
+			return len(string(utf16.Decode(reason))) > 123 || slices.ContainsFunc(reason, func(u uint16) bool {
+				return utf16.IsSurrogate(rune(u))
+			})
 		},
 	},
 	{
@@ -248,46 +274,6 @@ var knownDifferences = []knownDifference{
 				strings.HasPrefix(c.ours[n], "websocket close 1007 ") && strings.HasPrefix(c.ref[n], "websocket close 1007 ")
 		},
 	},
-	{
-		name: "lone surrogates on the raw websocket",
-		reason: "a message holding a lone surrogate reaches a raw websocket client with three U+FFFD for it " +
-			"(one per byte of its WTF-8 form); a browser's WebSocket.send, and the reference server, make one.",
-		bug: "TestRawWebsocketLoneSurrogate",
-		match: func(c diffContext) bool {
-			// The reasons of a 1007 close are another known difference.
-			lines := func(l []string) []string {
-				out := slices.Clone(l)
-				for i, s := range out {
-					if strings.HasPrefix(s, "websocket close 1007 ") {
-						out[i] = "websocket close 1007"
-					}
-				}
-				return out
-			}
-			ours, ref := lines(c.ours), lines(c.ref)
-			count := func(lines []string) int { return strings.Count(strings.Join(lines, ""), `\ufffd`) }
-			return c.spec().Transport == "rawwebsocket" && count(ours) > count(ref) &&
-				collapseReplacements(ours) == collapseReplacements(ref)
-		},
-	},
-	{
-		name: "websocket close reasons a close frame cannot carry",
-		reason: "a close reason holding a lone surrogate (not UTF-8) or longer than the 123 bytes a close frame " +
-			"carries is written as it is: the client gets no valid close frame, and a raw websocket client " +
-			"loses the code (1006).",
-		bug: "TestWebsocketCloseReasonIsUTF8",
-		match: func(c diffContext) bool {
-			n := len(c.ours) - 1
-			if !c.spec().websocket() || n < 0 || len(c.ref) != n+1 || !slices.Equal(c.ours[:n], c.ref[:n]) ||
-				c.ours[n] != "websocket ends without a close frame" || !strings.HasPrefix(c.ref[n], "websocket close ") {
-				return false
-			}
-			reason, ok := closeReason(c)
-			return ok && (len(string(utf16.Decode(reason))) > 123 || slices.ContainsFunc(reason, func(u uint16) bool {
-				return utf16.IsSurrogate(rune(u))
-			}))
-		},
-	},
 }
 
 // scriptError is the line of a script the client's decoder cannot parse.
@@ -321,38 +307,46 @@ func repeatsD(body string) bool { return strings.Count(body, "d=") > 1 }
 // closeReason returns the reason of the last close command that the step's
 // session sent, up to the step: what follows "close CODE ".
 func closeReason(c diffContext) (clientdecode.UTF16, bool) {
-	for j := c.i; j >= 0; j-- {
+	_, reason, ok := closeCommand(c)
+	return reason, ok
+}
+
+// closeCommand returns the code and reason of the first close command sent
+// to the step's session, the one that closed it, if one was.
+func closeCommand(c diffContext) (code int, reason clientdecode.UTF16, ok bool) {
+	for j := 0; j <= c.i; j++ {
 		st := c.sc.Steps[j]
 		if st.S != c.step().S || st.Op != opSend {
 			continue
 		}
-		for k := len(st.Msgs) - 1; k >= 0; k-- {
-			m := st.Msgs[k]
-			if w := strings.Split(string(utf16.Decode(m)), " "); w[0] != "close" || len(w) < 2 {
+		for _, m := range st.Msgs {
+			w := strings.Split(string(utf16.Decode(m)), " ")
+			if w[0] != "close" || len(w) < 2 {
 				continue
-			} else if _, ok := number(w[1]); !ok {
+			}
+			code, ok := number(w[1])
+			if !ok {
 				continue
 			}
 			spaces := 0
 			for i, u := range m {
 				if u == ' ' {
 					if spaces++; spaces == 2 {
-						return m[i+1:], true
+						return code, m[i+1:], true
 					}
 				}
 			}
-			return nil, true
+			return code, nil, true
 		}
 	}
-	return nil, false
+	return 0, nil, false
 }
 
 // explain returns the known difference that explains the divergence, or
 // nil.
 func explain(c diffContext) *knownDifference {
-	bugsAsKnown := os.Getenv("SOCKJS_KNOWN_BUGS") == ""
 	for k := range knownDifferences {
-		if (bugsAsKnown || knownDifferences[k].bug == "") && knownDifferences[k].match(c) {
+		if knownDifferences[k].match(c) {
 			return &knownDifferences[k]
 		}
 	}

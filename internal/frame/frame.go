@@ -55,8 +55,10 @@ func AppendEventData(dst, f []byte) []byte {
 	return append(dst, f[start:]...)
 }
 
-// ToValidUTF8 returns s with each byte that is not part of a valid UTF-8
-// sequence replaced by U+FFFD, as AppendString escapes it; a valid s is
+// ToValidUTF8 returns s as valid UTF-8, the way a browser's UTF-8
+// encoder sees the text that s stands for: the WTF-8 form of a lone
+// surrogate (as DecodeMessages makes it) becomes one U+FFFD, and so does
+// each other byte that is not part of a valid UTF-8 sequence. A valid s is
 // returned as it is.
 func ToValidUTF8(s string) string {
 	if utf8.ValidString(s) {
@@ -66,12 +68,31 @@ func ToValidUTF8(s string) string {
 	b.Grow(len(s) + 8)
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b.WriteRune(utf8.RuneError)
-		} else {
+		switch {
+		case r != utf8.RuneError || size > 1:
 			b.WriteString(s[i : i+size])
+		case isWTF8Surrogate(s[i:]):
+			b.WriteRune(utf8.RuneError)
+			size = 3
+		default:
+			b.WriteRune(utf8.RuneError)
 		}
 		i += size
 	}
 	return b.String()
+}
+
+// CloseReason returns reason as a websocket close frame can carry it:
+// valid UTF-8 (see ToValidUTF8), cut to at most 123 bytes on a character
+// boundary.
+func CloseReason(reason string) string {
+	reason = ToValidUTF8(reason)
+	if len(reason) <= 123 {
+		return reason
+	}
+	n := 123
+	for n > 0 && !utf8.RuneStart(reason[n]) {
+		n--
+	}
+	return reason[:n]
 }

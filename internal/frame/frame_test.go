@@ -1,7 +1,9 @@
 package frame
 
 import (
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -54,10 +56,26 @@ func TestToValidUTF8(t *testing.T) {
 		"":                 "",
 		"ok ☃ 😀":           "ok ☃ 😀",
 		"x\xffy":           "x\ufffdy",
-		"\xed\xa0\x80":     "\ufffd\ufffd\ufffd",
+		"\xed\xa0\x80":     "\ufffd",
+		"\xed\xa0\x80\xff": "\ufffd\ufffd",
 		"a\xe2\x82":        "a\ufffd\ufffd",
 		"\xf0\x9f\x98\x80": "😀",
 	} {
 		assert.Equal(t, want, ToValidUTF8(in), "ToValidUTF8(%q)", in)
+	}
+}
+
+func TestCloseReason(t *testing.T) {
+	long := strings.Repeat("é", 100) // 200 bytes
+	for in, want := range map[string]string{
+		"Go away!":               "Go away!",
+		"a\xed\xa0\x80b":         "a\ufffdb",
+		strings.Repeat("r", 200): strings.Repeat("r", 123),
+		long:                     strings.Repeat("é", 61), // 122 bytes: the 62nd would split
+	} {
+		got := CloseReason(in)
+		assert.Equal(t, want, got)
+		assert.True(t, utf8.ValidString(got))
+		assert.LessOrEqual(t, len(got), 123)
 	}
 }

@@ -1,7 +1,6 @@
 package sockjs_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -10,29 +9,17 @@ import (
 	"github.com/gosockjs/sockjs"
 )
 
-// The tests of this file fail today: they show bugs that the differential
-// test (internal/difftest) found against the reference server, to be fixed
-// in transport_websocket.go and session.go. They run with
-// SOCKJS_KNOWN_BUGS=1, which also makes the differential test report the
-// bugs; once they are fixed, drop the gate and the known differences of
-// internal/difftest that name these tests.
-
-func knownBug(t *testing.T) {
-	t.Helper()
-	if os.Getenv("SOCKJS_KNOWN_BUGS") == "" {
-		t.Skip("a known bug: run with SOCKJS_KNOWN_BUGS=1")
-	}
-}
+// Tests of two bugs that the differential test (internal/difftest) found
+// against the reference server.
 
 // TestWebsocketCloseReasonIsUTF8: a close reason holding a lone surrogate
 // (which the server holds as WTF-8) or longer than a close frame can carry
 // (123 bytes) must still give the client a valid close frame with the
-// session's code. Today the reason is written as it is: the client sees a
-// close frame that is not UTF-8, or none at all, and fails the connection
-// (1006), losing the code; the reference server sends U+FFFD for the
-// surrogate.
+// session's code, where a reason written as it is makes the client see a
+// close frame that is not UTF-8, or none at all, and fail the connection
+// (1006), losing the code. The reason goes out as valid UTF-8, cut to 123
+// bytes.
 func TestWebsocketCloseReasonIsUTF8(t *testing.T) {
-	knownBug(t)
 	t.Parallel()
 	for name, reason := range map[string]string{
 		"lone surrogate": "a\xed\xa0\x80b",
@@ -58,10 +45,8 @@ func TestWebsocketCloseReasonIsUTF8(t *testing.T) {
 
 // TestRawWebsocketLoneSurrogate: a message holding a lone surrogate reaches
 // a raw websocket client as one U+FFFD, as a browser's WebSocket.send and
-// the reference server make of it. Today each of its three bytes becomes
-// one.
+// the reference server make of it.
 func TestRawWebsocketLoneSurrogate(t *testing.T) {
-	knownBug(t)
 	t.Parallel()
 	srv, _, _ := wsStart(t, func(c *sockjs.Conn, ev sockjs.Event) {
 		if ev.Type == sockjs.EventInit {
