@@ -29,13 +29,14 @@ func TestDecodeURI(t *testing.T) {
 		"%f4%90%80%80":  "", // beyond U+10FFFF
 		"%f0%9f%98%80!": "😀!",
 	} {
-		got, err := decodeURI(in)
+		got, err := AppendDecodeURI([]byte("keep"), []byte(in))
 		if want == "" {
-			assert.Error(t, err, "decodeURI(%q)", in)
+			assert.ErrorIs(t, err, ErrURI, "decodeURI(%q)", in)
+			assert.Equal(t, "keep", string(got), "decodeURI(%q) changed dst", in)
 			continue
 		}
 		require.NoError(t, err, "decodeURI(%q)", in)
-		assert.Equal(t, want, got, "decodeURI(%q)", in)
+		assert.Equal(t, "keep"+want, string(got), "decodeURI(%q)", in)
 	}
 }
 
@@ -70,8 +71,8 @@ func checkEventData(t *testing.T, f []byte) {
 	if bytes.ContainsAny(enc, "\r\n\x00") {
 		t.Fatalf("AppendEventData(%q) = %q: a raw CR, LF or NUL", f, enc)
 	}
-	got, err := decodeURI(string(enc))
-	if err != nil || got != string(f) {
+	got, err := AppendDecodeURI(nil, enc)
+	if err != nil || string(got) != string(f) {
 		t.Fatalf("decodeURI(AppendEventData(%q)) = %q, %v", f, got, err)
 	}
 }
