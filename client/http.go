@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -34,8 +35,8 @@ type httpTransport struct {
 	// Owned by the reader.
 	br      *bufio.Reader
 	long    []byte // a line longer than br's buffer
-	pending []byte // the rest of the line being split at CRs (eventsource)
 	start   bool   // no line of the response was read yet (eventsource)
+	cr      bool   // the last line ended with a CR (eventsource)
 	data    []byte // the data of the event being read (eventsource)
 	decoded []byte // the data after decodeURI (eventsource)
 }
@@ -110,7 +111,7 @@ func (h *httpTransport) receive(c *Conn) error {
 	next := h.line
 	if h.events {
 		next = h.event
-		h.pending, h.start = nil, true
+		h.start, h.cr = true, false
 	}
 	for {
 		f, err := next()
@@ -139,7 +140,7 @@ func (h *httpTransport) requestError(err error, silent *atomic.Bool) error {
 		return err
 	}
 	if silent.Load() {
-		return fmt.Errorf("client: %s silent for %v: %w", h.recvURL, h.idle, context.DeadlineExceeded)
+		return fmt.Errorf("client: %s silent for %v: %w", h.recvURL, h.idle, os.ErrDeadlineExceeded)
 	}
 	return fmt.Errorf("client: %s: %w", h.recvURL, err)
 }
@@ -160,7 +161,7 @@ func (h *httpTransport) readLine() ([]byte, error) {
 		case err == nil && len(h.long) == 0:
 			return b, nil
 		case err == nil || err == bufio.ErrBufferFull:
-			if len(h.long)+len(b) > h.maxFrame+2 {
+			if len(h.long)+len(b) > h.maxFrame+1 {
 				return nil, protocolError("frame over %d bytes", h.maxFrame)
 			}
 			h.long = append(h.long, b...)
@@ -185,7 +186,11 @@ func (h *httpTransport) line() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if b = b[:len(b)-1]; len(b) > 0 {
+		b = b[:len(b)-1]
+		if len(b) > h.maxFrame {
+			return nil, protocolError("frame over %d bytes", h.maxFrame)
+		}
+		if len(b) > 0 {
 			return b, nil
 		}
 	}
@@ -238,26 +243,50 @@ func (h *httpTransport) event() ([]byte, error) {
 	}
 }
 
-// eventLine returns the next line of an event stream, without its end.
+// eventLine returns the next line of an event stream, without its end: a
+// CR, a LF or a CRLF. The line is valid until the next call.
 func (h *httpTransport) eventLine() ([]byte, error) {
-	if len(h.pending) == 0 {
-		b, err := h.readLine()
+	h.long = h.long[:0]
+	for {
+		buf, err := h.br.Peek(max(1, h.br.Buffered()))
 		if err != nil {
+			if err == io.EOF && len(buf) == 0 && len(h.long) == 0 {
+				return nil, io.EOF
+			}
+			if err == io.EOF {
+				return nil, fmt.Errorf("%w: the response ended inside a line", io.ErrUnexpectedEOF)
+			}
 			return nil, err
 		}
-		if h.start {
-			b = bytes.TrimPrefix(b, []byte("\ufeff")) // a byte order mark may start the stream
-			h.start = false
+		if h.cr {
+			h.cr = false
+			if buf[0] == '\n' {
+				h.br.Discard(1) // the LF of a CRLF
+				continue
+			}
 		}
-		h.pending = b
+		i := bytes.IndexAny(buf, "\r\n")
+		if i < 0 {
+			i = len(buf)
+		}
+		if len(h.long)+i > h.maxFrame+len("data: ") {
+			return nil, protocolError("line over %d bytes", h.maxFrame)
+		}
+		h.long = append(h.long, buf[:i]...)
+		if i == len(buf) {
+			h.br.Discard(i)
+			continue
+		}
+		h.cr = buf[i] == '\r'
+		h.br.Discard(i + 1)
+		if h.start {
+			h.start = false
+			if bytes.HasPrefix(h.long, []byte("\ufeff")) {
+				return h.long[3:], nil // a byte order mark may start the stream
+			}
+		}
+		return h.long, nil
 	}
-	i := bytes.IndexAny(h.pending, "\r\n") // found: every line ends with '\n'
-	l := h.pending[:i]
-	if h.pending[i] == '\r' && i+1 < len(h.pending) && h.pending[i+1] == '\n' {
-		i++
-	}
-	h.pending = h.pending[i+1:]
-	return l, nil
 }
 
 func (h *httpTransport) send(ctx context.Context, msg string) error {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -58,6 +59,7 @@ func newRecorder(t *testing.T, base string) *recorder {
 		Rewrite:       func(r *httputil.ProxyRequest) { r.SetURL(u) },
 		Transport:     tr,
 		FlushInterval: -1,
+		ErrorLog:      log.New(io.Discard, "", 0), // clients that go away are the tests' business
 		ModifyResponse: func(resp *http.Response) error {
 			rec := resp.Request.Context().Value(recordKey{}).(*record)
 			rec.mu.Lock()

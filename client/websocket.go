@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -128,7 +129,8 @@ func (w *wsTransport) readError(err error) error {
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return fmt.Errorf("client: websocket silent for %v: %w", w.idle, err)
+		// gorilla/websocket hides the error's chain.
+		return fmt.Errorf("client: websocket silent for %v: %w", w.idle, os.ErrDeadlineExceeded)
 	}
 	return fmt.Errorf("client: websocket: %w", err)
 }
