@@ -67,7 +67,7 @@ func TestFallback(t *testing.T) {
 		{name: "websocket closed by the server", s: &script{ws: closing(4000)},
 			closed: &client.CloseError{Code: 4000, Reason: "no"}, paths: []string{"info", "websocket"}},
 		{name: "streaming answers 404, polling works", s: &script{recv: []string{"o\n"}},
-			trs: []client.Transport{client.RawWebsocket, client.Websocket, client.XHRPolling},
+			trs:  []client.Transport{client.RawWebsocket, client.Websocket, client.XHRPolling},
 			want: client.XHRPolling, paths: []string{"info", "websocket", "websocket", "xhr"}},
 		{name: "order of the list", s: &script{recv: []string{"o\n"}},
 			trs:  []client.Transport{client.XHRPolling, client.Websocket},
