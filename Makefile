@@ -59,7 +59,7 @@ fuzz:
 cluster:
 	bash scripts/cluster-test.sh
 
-## e2e: sockjs-client in headless Chromium against examples/echo, every transport
+## e2e: every sockjs-client version of e2e/package.json in headless Chromium against examples/echo, every transport
 e2e:
 	bash e2e/setup.sh
 	node e2e/multiplex.mjs
