@@ -143,7 +143,7 @@ func TestCloseEndsServerSession(t *testing.T) {
 	base := goServer(t, serverOptions{}, func(prefix string, c *sockjs.Conn, ev sockjs.Event) {
 		if ev.Type == sockjs.EventClosed {
 			mu.Lock()
-			closed[c.Transport()+" "+c.Path()] = true
+			closed[string(c.Transport())+" "+c.Path()] = true
 			mu.Unlock()
 		}
 	})
@@ -156,7 +156,7 @@ func TestCloseEndsServerSession(t *testing.T) {
 			mu.Lock()
 			defer mu.Unlock()
 			for k := range closed {
-				if strings.Contains(k, "/"+c.SessionID()+"/") || tr == client.RawWebsocket && strings.HasPrefix(k, "rawwebsocket ") {
+				if strings.Contains(k, "/"+c.SessionID()+"/") || tr == client.WebsocketRaw && strings.HasPrefix(k, "websocket-raw ") {
 					return true
 				}
 			}
@@ -199,7 +199,7 @@ func TestSendEncoding(t *testing.T) {
 		send(t, c, msgs...)
 		assert.Equal(t, want, s.sends())
 	})
-	for _, tr := range []client.Transport{client.Websocket, client.RawWebsocket} {
+	for _, tr := range []client.Transport{client.Websocket, client.WebsocketRaw} {
 		t.Run(string(tr), func(t *testing.T) {
 			t.Parallel()
 			got := make(chan string, len(msgs))
@@ -218,7 +218,7 @@ func TestSendEncoding(t *testing.T) {
 			c := dial(t, dialer(t, tr), s.URL)
 			send(t, c, msgs...)
 			w := want
-			if tr == client.RawWebsocket {
+			if tr == client.WebsocketRaw {
 				w = []string{"plain", "\ufffd\ufffd\ufffd", "a\ufffdb", "\u2028\"\\", "😀", "\x00"}
 			}
 			for _, m := range w {
@@ -275,7 +275,7 @@ func TestIdleTimeout(t *testing.T) {
 		if tr == client.EventSource {
 			body = "data: o\r\n\r\n"
 		}
-		s := (&script{recv: []string{body}, ws: func(c *websocket.Conn) {
+		s := (&script{recv: []string{body}, hold: true, ws: func(c *websocket.Conn) {
 			if tr == client.Websocket {
 				c.WriteMessage(websocket.TextMessage, []byte("o"))
 			}
@@ -323,4 +323,37 @@ func TestHeartbeatsKeepAlive(t *testing.T) {
 			assert.Equal(t, []string{"alive"}, recv(t, c, 1))
 		})
 	}
+}
+
+// TestCloseWaitsForGoroutine holds the connection's goroutine in OnFrame:
+// Close must not return before it has ended.
+func TestCloseWaitsForGoroutine(t *testing.T) {
+	t.Parallel()
+	base := goServer(t, serverOptions{}, nil)
+	eachTransport(t, func(t *testing.T, tr client.Transport) {
+		d := dialer(t, tr)
+		held, release := make(chan struct{}), make(chan struct{})
+		var once sync.Once
+		d.OnFrame = func(f client.Frame) {
+			if string(f.Data) == `a["hold"]` || string(f.Data) == "hold" {
+				once.Do(func() { close(held) })
+				<-release
+			}
+		}
+		c := dial(t, d, base+"/echo")
+		send(t, c, "hold")
+		<-held
+		closed := make(chan struct{})
+		go func() {
+			c.Close(1000, "")
+			close(closed)
+		}()
+		select {
+		case <-closed:
+			t.Fatal("Close returned while the connection's goroutine was running")
+		case <-time.After(50 * time.Millisecond):
+		}
+		close(release)
+		<-closed
+	})
 }

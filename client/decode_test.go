@@ -201,3 +201,23 @@ func TestDecodeWebsocket(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeWebsocketRaw reads plain messages from the raw endpoint.
+func TestDecodeWebsocketRaw(t *testing.T) {
+	t.Parallel()
+	s := (&script{ws: func(c *websocket.Conn) {
+		c.WriteMessage(websocket.TextMessage, []byte("o"))
+		c.WriteMessage(websocket.TextMessage, []byte(`a["x"]`))
+		c.WriteMessage(websocket.BinaryMessage, []byte("\xff\x00"))
+		c.WriteMessage(websocket.TextMessage, []byte("\xff"))
+		for {
+			if _, _, err := c.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}}).start(t)
+	c := dial(t, dialer(t, client.WebsocketRaw), s.URL)
+	got, err := recvEnd(t, c)
+	assert.Equal(t, []string{"o", `a["x"]`, "\xff\x00"}, got, "no framing; binary messages as their bytes")
+	assert.ErrorIs(t, err, client.ErrProtocol, "a text message that is not UTF-8")
+}

@@ -32,7 +32,7 @@ const (
 type Dialer struct {
 	// Transports lists the transports Dial may try, in the order it tries
 	// them; nil means Transports(). A single transport forces it; leaving
-	// some out excludes them. RawWebsocket is tried only when listed.
+	// some out excludes them. WebsocketRaw is tried only when listed.
 	Transports []Transport
 
 	// Timeout is the least time each transport is given to open the
@@ -129,7 +129,7 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Conn, error) {
 		if !tr.valid() {
 			return nil, fmt.Errorf("client: unknown transport %q", tr)
 		}
-		needInfo = needInfo || tr != RawWebsocket
+		needInfo = needInfo || tr != WebsocketRaw
 	}
 	client, jar := d.httpClient()
 	rto := time.Duration(0) // as sockjs-client: no round trip measured yet
@@ -185,7 +185,7 @@ func (d *Dialer) attempt(ctx context.Context, tr Transport, u *serviceURL, clien
 	if server == "" {
 		server = fmt.Sprintf("%03d", rand.IntN(1000))
 	}
-	if tr != RawWebsocket {
+	if tr != WebsocketRaw {
 		session = d.sessionID()
 	}
 	sessionURL := func(suffix string) string {
@@ -193,19 +193,19 @@ func (d *Dialer) attempt(ctx context.Context, tr Transport, u *serviceURL, clien
 	}
 	var c *Conn
 	switch tr {
-	case Websocket, RawWebsocket:
+	case Websocket, WebsocketRaw:
 		target := sessionURL("/websocket")
-		if tr == RawWebsocket {
+		if tr == WebsocketRaw {
 			target = u.with("/websocket")
 		}
 		ws, err := d.dialWebsocket(actx, target, jar)
 		if err != nil {
 			return nil, failed(err)
 		}
-		w := newWSTransport(ws, tr == RawWebsocket, d)
+		w := newWSTransport(ws, tr == WebsocketRaw, d)
 		c = newConn(tr, session, w, d.OnFrame)
 		w.done = c.done
-		if tr == RawWebsocket {
+		if tr == WebsocketRaw {
 			c.open = true
 			close(c.opened)
 		}

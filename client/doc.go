@@ -19,7 +19,7 @@
 // its round trip, and tries websocket (unless /info turns it off), then
 // xhr-streaming, eventsource and xhr-polling, each for at most a time
 // derived from that round trip, with a new session id each. Dialer.Transports
-// forces one transport or excludes some; RawWebsocket, the endpoint
+// forces one transport or excludes some; WebsocketRaw, the endpoint
 // <prefix>/websocket without SockJS framing, is used only when listed.
 //
 // The connection handles what the protocol asks of a client: it ignores

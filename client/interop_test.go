@@ -19,7 +19,7 @@ import (
 )
 
 // allTransports are the transports of the interoperability table.
-var allTransports = append(client.Transports(), client.RawWebsocket)
+var allTransports = append(client.Transports(), client.WebsocketRaw)
 
 // An interopCase is one case of the interoperability table: it runs over
 // one transport against one server, whose base URL is base.
@@ -80,7 +80,7 @@ func echoCodeUnits(t *testing.T, tr client.Transport, base string) {
 	for _, units := range everyCodeUnit(4096) {
 		send(t, c, wtf8(units, false))
 		got := recv(t, c, 1)[0]
-		want := wtf8(units, tr == client.RawWebsocket)
+		want := wtf8(units, tr == client.WebsocketRaw)
 		if got != want {
 			i := 0
 			for i < len(got) && i < len(want) && got[i] == want[i] {
@@ -105,7 +105,7 @@ func echoRandomCodeUnits(t *testing.T, tr client.Transport, base string, seed ui
 	msgs := randomCodeUnits(rng, 200, 64)
 	var want []string
 	for _, m := range msgs {
-		want = append(want, wtf8(m, tr == client.RawWebsocket))
+		want = append(want, wtf8(m, tr == client.WebsocketRaw))
 	}
 	go func() {
 		for _, m := range msgs {
@@ -167,7 +167,7 @@ func clientClose(t *testing.T, tr client.Transport, base string) {
 }
 
 func isWebsocket(tr client.Transport) bool {
-	return tr == client.Websocket || tr == client.RawWebsocket
+	return tr == client.Websocket || tr == client.WebsocketRaw
 }
 
 // lastReceiving returns the last receiving request of session sid in recs.
@@ -324,7 +324,7 @@ func queryAndHeaders(t *testing.T, tr client.Transport, base string) {
 		paths = append(paths, r.Path)
 	}
 	switch tr {
-	case client.RawWebsocket:
+	case client.WebsocketRaw:
 		assert.Equal(t, []string{"/echo/websocket"}, paths)
 	default:
 		assert.Equal(t, "/echo/info", paths[0])
@@ -358,7 +358,7 @@ func websocketDisabled(t *testing.T, base string) {
 		assert.NotContains(t, r.Path, "websocket/", "a websocket attempt")
 		assert.False(t, strings.HasSuffix(r.Path, "/websocket"), "a websocket attempt")
 	}
-	d.Transports = []client.Transport{client.Websocket, client.RawWebsocket}
+	d.Transports = []client.Transport{client.Websocket, client.WebsocketRaw}
 	_, err := d.Dial(testContext(t), p.URL+"/disabled_websocket_echo")
 	assert.ErrorContains(t, err, "turned websocket off")
 }

@@ -14,13 +14,16 @@ import (
 // A script is a SockJS service at <URL> whose every response is written by
 // the test, for the frames and failures no real server sends. Its
 // receiving requests answer with recv[0], recv[1], ... in turn and, once
-// those run out, stay open without a byte until the client goes away. Its
+// those run out (or, with hold, after each), stay open without a byte until
+// the client goes away. Its
 // xhr_send answers 204 and keeps the bodies. Its WebSockets run ws.
 type script struct {
 	URL  string
 	info string   // the /info body; "" means {"websocket":true}
 	recv []string // the bodies of the receiving requests, in turn
 	ws   func(c *websocket.Conn)
+	// hold keeps each receiving response open after its body.
+	hold bool
 	// sendStatus is the status of xhr_send; 0 means 204.
 	sendStatus int
 
@@ -82,7 +85,9 @@ func (s *script) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		if i < len(s.recv) {
 			io.WriteString(w, s.recv[i])
-			return
+			if !s.hold {
+				return
+			}
 		}
 		http.NewResponseController(w).Flush()
 		<-r.Context().Done()

@@ -6,7 +6,7 @@ type Transport string
 
 // The transports the client speaks. The first four are SockJS transports:
 // they carry the session's frames (open, heartbeat, messages, close) at
-// <prefix>/<server>/<session>/<name>. RawWebsocket is the raw endpoint some
+// <prefix>/<server>/<session>/<name>. WebsocketRaw is the raw endpoint some
 // servers offer for clients that do not speak SockJS.
 const (
 	// Websocket carries frames over a WebSocket, one frame per text
@@ -21,10 +21,12 @@ const (
 	// XHRPolling receives frames by long polling xhr with POSTs, and sends
 	// with POSTs to xhr_send.
 	XHRPolling Transport = "xhr-polling"
-	// RawWebsocket is the endpoint <prefix>/websocket: every WebSocket text
+	// WebsocketRaw is the endpoint <prefix>/websocket: every WebSocket
 	// message is one message, with no SockJS framing, session id or
-	// heartbeat frames. Dial uses it only when Dialer.Transports names it.
-	RawWebsocket Transport = "raw-websocket"
+	// heartbeat frames. Recv returns the bytes of a binary message as it
+	// returns a text one; Send sends text. Dial uses it only when
+	// Dialer.Transports names it.
+	WebsocketRaw Transport = "websocket-raw"
 )
 
 // Transports returns the SockJS transports in the order Dial tries them when
@@ -38,7 +40,7 @@ func Transports() []Transport {
 // valid reports whether t is one of the transports the client speaks.
 func (t Transport) valid() bool {
 	switch t {
-	case Websocket, XHRStreaming, EventSource, XHRPolling, RawWebsocket:
+	case Websocket, XHRStreaming, EventSource, XHRPolling, WebsocketRaw:
 		return true
 	}
 	return false
@@ -46,4 +48,4 @@ func (t Transport) valid() bool {
 
 // websocket reports whether t runs over a WebSocket, which the server's
 // /info can turn off.
-func (t Transport) websocket() bool { return t == Websocket || t == RawWebsocket }
+func (t Transport) websocket() bool { return t == Websocket || t == WebsocketRaw }

@@ -73,14 +73,14 @@ func (w *wsTransport) run(c *Conn) error {
 		if err != nil {
 			return w.readError(err)
 		}
-		if typ != websocket.TextMessage {
+		if typ != websocket.TextMessage && !w.raw {
 			return protocolError("binary WebSocket message")
 		}
 		w.rbuf, err = readAll(w.rbuf[:0], r)
 		if err != nil {
 			return w.readError(err)
 		}
-		if !utf8.Valid(w.rbuf) {
+		if typ == websocket.TextMessage && !utf8.Valid(w.rbuf) {
 			// A browser fails the WebSocket (RFC 6455 8.1).
 			return protocolError("WebSocket text message that is not UTF-8")
 		}
