@@ -23,6 +23,7 @@ type Conn struct {
 	sessionID string
 	impl      transport
 	onFrame   func(Frame)
+	onMessage func(string)
 
 	msgs    chan string   // received messages; closed when the reader ends
 	opened  chan struct{} // closed on the open frame
@@ -72,12 +73,13 @@ type Frame struct {
 	Data []byte
 }
 
-func newConn(tr Transport, sessionID string, impl transport, onFrame func(Frame)) *Conn {
+func newConn(tr Transport, sessionID string, impl transport, d *Dialer) *Conn {
 	return &Conn{
 		transport: tr,
 		sessionID: sessionID,
 		impl:      impl,
-		onFrame:   onFrame,
+		onFrame:   d.OnFrame,
+		onMessage: d.OnMessage,
 		msgs:      make(chan string, queueLen),
 		opened:    make(chan struct{}),
 		closing:   make(chan struct{}),
@@ -279,8 +281,13 @@ func (c *Conn) frame(f []byte) error {
 	return protocolError("unknown frame %.40q", f)
 }
 
-// deliver queues m for Recv, waiting while the queue is full.
+// deliver queues m for Recv, waiting while the queue is full, or hands it
+// to OnMessage.
 func (c *Conn) deliver(m string) error {
+	if c.onMessage != nil {
+		c.onMessage(m)
+		return nil
+	}
 	select {
 	case c.msgs <- m:
 		return nil

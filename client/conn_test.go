@@ -357,3 +357,30 @@ func TestCloseWaitsForGoroutine(t *testing.T) {
 		<-closed
 	})
 }
+
+// TestOnMessage hands the messages to a callback instead of Recv.
+func TestOnMessage(t *testing.T) {
+	t.Parallel()
+	base := goServer(t, serverOptions{}, nil)
+	eachTransport(t, func(t *testing.T, tr client.Transport) {
+		got := make(chan string, 100)
+		d := dialer(t, tr)
+		d.OnMessage = func(m string) { got <- m }
+		c := dial(t, d, base+"/echo")
+		var want []string
+		for i := range 50 {
+			want = append(want, fmt.Sprint(i))
+		}
+		send(t, c, want...)
+		for _, w := range want {
+			assert.Equal(t, w, <-got)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		_, err := c.Recv(ctx)
+		assert.ErrorIs(t, err, context.DeadlineExceeded, "Recv got a message")
+		require.NoError(t, c.Close(1000, ""))
+		_, err = c.Recv(testContext(t))
+		assert.ErrorIs(t, err, client.ErrClosed)
+	})
+}

@@ -87,6 +87,14 @@ type Dialer struct {
 	// connection with ErrProtocol. Zero means 16 MiB.
 	MaxFrameSize int
 
+	// OnMessage, if set, is called with every message on the connection's
+	// goroutine, in order, instead of queueing it for Recv, which then
+	// returns only why the session ended. It saves the hand-over to the
+	// goroutine that calls Recv, for clients that handle messages as
+	// callbacks (a load generator, a fan-in); like OnFrame, it holds up the
+	// connection while it runs.
+	OnMessage func(msg string)
+
 	// OnFrame, if set, is called with every frame the server sends, before
 	// the connection acts on it, on the connection's goroutine: a slow
 	// OnFrame slows the connection, and one that blocks blocks it and its
@@ -203,14 +211,14 @@ func (d *Dialer) attempt(ctx context.Context, tr Transport, u *serviceURL, clien
 			return nil, failed(err)
 		}
 		w := newWSTransport(ws, tr == WebsocketRaw, d)
-		c = newConn(tr, session, w, d.OnFrame)
+		c = newConn(tr, session, w, d)
 		w.done = c.done
 		if tr == WebsocketRaw {
 			c.open = true
 			close(c.opened)
 		}
 	default:
-		c = newConn(tr, session, newHTTPTransport(tr, client, d.header(), sessionURL, d), d.OnFrame)
+		c = newConn(tr, session, newHTTPTransport(tr, client, d.header(), sessionURL, d), d)
 	}
 	c.start()
 	select {
