@@ -139,10 +139,7 @@ func clientClose(t *testing.T, tr client.Transport, base string) {
 	var receiving *record
 	if !isWebsocket(tr) {
 		// Close while a receiving request is open, which it must abort.
-		require.Eventually(t, func() bool {
-			receiving = lastReceiving(p.inFlight(), c.SessionID())
-			return receiving != nil
-		}, waitFor, time.Millisecond)
+		receiving = waitReceiving(t, p, tr, c.SessionID(), 3) // after the open frame, the echo
 	}
 	require.NoError(t, c.Close(4000, "done here"))
 	_, err := c.Recv(testContext(t))
@@ -170,14 +167,34 @@ func isWebsocket(tr client.Transport) bool {
 	return tr == client.Websocket || tr == client.WebsocketRaw
 }
 
-// lastReceiving returns the last receiving request of session sid in recs.
-func lastReceiving(recs []*record, sid string) *record {
-	for _, r := range slices.Backward(recs) {
-		if strings.Contains(r.Path, "/"+sid+"/") && !strings.HasSuffix(r.Path, "/xhr_send") {
-			return r
+// waitReceiving waits until a receiving request of session sid is at the
+// server behind p, waiting for a message: the latest went on to the server
+// and is open, and none before it is still on its way back. On xhr-polling,
+// that request must be poll number polls at least, counting from 1: those
+// before it ended with the frames the test saw (the open frame, a
+// message).
+func waitReceiving(t *testing.T, p *recorder, tr client.Transport, sid string, polls int) *record {
+	t.Helper()
+	var last *record
+	require.Eventually(t, func() bool {
+		var recv []*record
+		for _, r := range p.records() {
+			if strings.Contains(r.Path, "/"+sid+"/") && !strings.HasSuffix(r.Path, "/xhr_send") {
+				recv = append(recv, r)
+			}
 		}
-	}
-	return nil
+		if tr == client.XHRPolling && len(recv) < polls || len(recv) == 0 {
+			return false
+		}
+		last = recv[len(recv)-1]
+		for _, r := range recv[:len(recv)-1] {
+			if !r.done() {
+				return false
+			}
+		}
+		return last.wasForwarded() && !last.done()
+	}, waitFor, time.Millisecond, "no receiving request of %s at the server", sid)
+	return last
 }
 
 // pastResponseLimit sends messages whose echoes add up to many times the
@@ -230,7 +247,7 @@ func secondReceiver(t *testing.T, tr client.Transport, base string) {
 	d.SessionID = func() string { return sid }
 	first := dial(t, d, p.URL+"/echo")
 	if !isWebsocket(tr) {
-		require.Eventually(t, func() bool { return lastReceiving(p.inFlight(), sid) != nil }, waitFor, time.Millisecond)
+		waitReceiving(t, p, tr, sid, 2) // after the open frame
 	}
 	var frames []string
 	var mu sync.Mutex

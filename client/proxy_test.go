@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"net/http/httputil"
 	"net/url"
 	"sync"
@@ -40,6 +41,7 @@ type record struct {
 
 	mu        sync.Mutex
 	setCookie []string // of the response
+	forwarded bool     // the request went on to the server
 	ended     bool
 	aborted   bool   // the client went away before the response ended
 	sent      []byte // websocket: what the client sent after the handshake
@@ -95,7 +97,13 @@ func (p *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.tunnel(w, r, rec)
 		return
 	}
-	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), recordKey{}, rec)))
+	ctx := context.WithValue(r.Context(), recordKey{}, rec)
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) {
+		rec.mu.Lock()
+		rec.forwarded = true
+		rec.mu.Unlock()
+	}})
+	p.rp.ServeHTTP(w, r.WithContext(ctx))
 }
 
 // tunnel passes a WebSocket handshake and the bytes that follow between the
@@ -162,6 +170,12 @@ func (r *record) done() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.ended
+}
+
+func (r *record) wasForwarded() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.forwarded
 }
 
 func (r *record) wasAborted() bool {
