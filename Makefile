@@ -17,6 +17,8 @@ FUZZ_TARGETS = \
 	./internal/frame:FuzzAppendString \
 	./internal/frame:FuzzEventData \
 	./internal/hixie76:FuzzReadMessage \
+	./client:FuzzResponse \
+	./client:FuzzStreamingRoundTrip \
 	.:FuzzRoute \
 	.:FuzzCallback \
 	.:FuzzSend
