@@ -135,33 +135,46 @@ func TestCloseUnread(t *testing.T) {
 }
 
 // TestCloseEndsServerSession checks that the server ends the session when
-// the client closes it.
+// the client closes it: with the client's code on the websockets, as the
+// client going away (1002) on the HTTP transports, which cannot carry one.
 func TestCloseEndsServerSession(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
-	closed := map[string]bool{} // by transport
+	closed := map[string]sockjs.Event{} // by session path
 	base := goServer(t, serverOptions{}, func(prefix string, c *sockjs.Conn, ev sockjs.Event) {
 		if ev.Type == sockjs.EventClosed {
 			mu.Lock()
-			closed[string(c.Transport())+" "+c.Path()] = true
+			closed[c.Path()] = ev
 			mu.Unlock()
 		}
 	})
 	eachTransport(t, func(t *testing.T, tr client.Transport) {
-		c := dial(t, dialer(t, tr), base+"/echo?"+string(tr))
-		send(t, c, "x")
+		prefix := "/echo"
+		if tr == client.WebsocketRaw {
+			prefix = "/amplify" // the only websocket-raw session of the server
+		}
+		c := dial(t, dialer(t, tr), base+prefix)
+		send(t, c, "1")
 		recv(t, c, 1)
-		require.NoError(t, c.Close(1000, ""))
+		require.NoError(t, c.Close(4000, "bye"))
+		var ev sockjs.Event
 		require.Eventually(t, func() bool {
 			mu.Lock()
 			defer mu.Unlock()
-			for k := range closed {
-				if strings.Contains(k, "/"+c.SessionID()+"/") || tr == client.WebsocketRaw && strings.HasPrefix(k, "websocket-raw ") {
+			for path, e := range closed {
+				if tr == client.WebsocketRaw && path == prefix+"/websocket" || tr != client.WebsocketRaw && strings.Contains(path, "/"+c.SessionID()+"/") {
+					ev = e
 					return true
 				}
 			}
 			return false
-		}, waitFor, time.Millisecond, "no EventClosed: %v", closed)
+		}, waitFor, time.Millisecond, "no EventClosed")
+		if isWebsocket(tr) {
+			assert.Equal(t, 4000, ev.Code)
+			assert.Equal(t, "bye", ev.Reason)
+		} else {
+			assert.Equal(t, 1002, ev.Code)
+		}
 	})
 }
 
