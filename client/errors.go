@@ -28,6 +28,7 @@ type CloseError struct {
 	Reason string
 }
 
+// Error returns the code and reason.
 func (e *CloseError) Error() string {
 	return fmt.Sprintf("client: closed by the server: %d %q", e.Code, e.Reason)
 }
