@@ -24,6 +24,8 @@ FUZZ_TARGETS = \
 	./internal/clientdecode:FuzzHTMLScripts \
 	./internal/clientdecode:FuzzParseJSON \
 	./internal/hixie76:FuzzReadMessage \
+	./client:FuzzResponse \
+	./client:FuzzStreamingRoundTrip \
 	.:FuzzRoute \
 	.:FuzzCallback \
 	.:FuzzSend

@@ -219,3 +219,16 @@ func identEnd(src UTF16, i int) int {
 	}
 	return j
 }
+
+// hexValue returns the value of the hex digit c.
+func hexValue(c uint16) (uint16, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
