@@ -25,7 +25,7 @@ import (
 // default it persists every write (appendonly, appendfsync always), so
 // that a kill and a start on the same directory lose nothing.
 type server struct {
-	t    *testing.T
+	t    testing.TB
 	port int
 	dir  string
 	args []string
@@ -34,7 +34,7 @@ type server struct {
 
 // needRedis skips t if redis-server is missing, or fails it if
 // SOCKJS_REQUIRE_REDIS is set.
-func needRedis(t *testing.T) {
+func needRedis(t testing.TB) {
 	t.Helper()
 	for _, cmd := range []string{"redis-server", "redis-cli"} {
 		if _, err := exec.LookPath(cmd); err != nil {
@@ -46,7 +46,7 @@ func needRedis(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -57,7 +57,7 @@ func freePort(t *testing.T) int {
 }
 
 // startServer starts redis-server with extra arguments.
-func startServer(t *testing.T, args ...string) *server {
+func startServer(t testing.TB, args ...string) *server {
 	t.Helper()
 	needRedis(t)
 	s := &server{t: t, port: freePort(t), dir: t.TempDir()}
@@ -139,7 +139,7 @@ func (s *server) dumpLog() {
 }
 
 // newClient returns a client of addr, closed at the end of the test.
-func newClient(t *testing.T, addr string) *goredis.Client {
+func newClient(t testing.TB, addr string) *goredis.Client {
 	c := goredis.NewClient(&goredis.Options{Addr: addr, DialTimeout: time.Second})
 	t.Cleanup(func() { c.Close() })
 	return c
