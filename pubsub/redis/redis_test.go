@@ -158,7 +158,7 @@ func TestNoLossAcrossRestart(t *testing.T) {
 	tr := startTraffic(t, nodes, chs, 2*time.Millisecond)
 	time.Sleep(300 * time.Millisecond)
 	s.kill()
-	time.Sleep(700 * time.Millisecond)
+	time.Sleep(2 * time.Second) // longer than go-redis retries by itself: the relays hold their backlog
 	s.start()
 	time.Sleep(300 * time.Millisecond)
 	sent := tr.end()

@@ -385,7 +385,7 @@ func TestCluster(t *testing.T) {
 	down := c.rawNodes(t, 6)
 	t.Logf("new sessions through nginx while Redis is down: %v", down)
 	r.talk(r.everyone(), 5, 20*time.Millisecond)
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(2 * time.Second) // longer than go-redis retries by itself: the relays hold their backlog
 	c.startRedis()
 	r.talk(r.everyone(), 5, 0)
 	r.check("phase 4, after the restart")
