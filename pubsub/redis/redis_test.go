@@ -149,9 +149,11 @@ func TestBroker(t *testing.T) {
 func TestNoLossAcrossRestart(t *testing.T) {
 	s := startServer(t)
 	chs := channels(6)
+	opts := fast
+	opts.MaxLen = 100_000 // the window holds the backlog the relays append when Redis is back
 	var nodes []*node
 	for i := range 3 {
-		n := newNode(t, fmt.Sprint("n", i), newClient(t, s.addr()), fast)
+		n := newNode(t, fmt.Sprint("n", i), newClient(t, s.addr()), opts)
 		n.subscribe(t, chs...)
 		nodes = append(nodes, n)
 	}
