@@ -59,7 +59,7 @@ fuzz:
 cluster:
 	bash scripts/cluster-test.sh
 
-## e2e: sockjs-client in headless Chromium: examples/echo over every transport, multiplex, the chat's history
+## e2e: every sockjs-client version of e2e/package.json in headless Chromium against examples/echo, every transport; multiplex; the chat's history
 e2e:
 	bash e2e/setup.sh
 	node e2e/multiplex.mjs

@@ -37,16 +37,17 @@ func BenchmarkRoute(b *testing.B) {
 // taking it out as a frame: the work of Conn.Send and of a receiver.
 func BenchmarkSessionSendNext(b *testing.B) {
 	h := benchHandler()
-	s := h.newSession("bench", "xhr", httptest.NewRequest(http.MethodPost, "/echo/1/bench/xhr", nil), false)
-	s.opened, s.openSent = true, true
+	s := h.newSession("bench", TransportXHRPolling, httptest.NewRequest(http.MethodPost, "/echo/1/bench/xhr", nil), false, nil)
+	s.out = outFlowing
 	buf := make([]byte, 0, 4096)
 	msg := strings.Repeat("hello, world ", 8)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(msg)))
 	for b.Loop() {
-		s.send(msg, nil)
-		f, _ := s.next(buf[:0])
-		buf = f
+		s.send(msg, nil, false)
+		s.mu.Lock()
+		buf, _ = s.nextLocked(buf[:0])
+		s.mu.Unlock()
 	}
 }
 

@@ -17,6 +17,9 @@ var (
 	// session's outbound queue over Options.MaxQueuedBytes. The session is
 	// then closed with code 1013.
 	ErrQueueFull = errors.New("sockjs: outbound queue full")
+	// ErrBinaryUnsupported is returned by SendBinary on a session that
+	// cannot carry binary messages.
+	ErrBinaryUnsupported = errors.New("sockjs: binary messages need the raw websocket endpoint and Options.BinaryMessages")
 )
 
 // Conn is the application's side of one SockJS session, whatever transport
@@ -24,7 +27,8 @@ var (
 type Conn struct {
 	s         *session
 	id        string
-	transport string
+	transport Transport
+	identity  any
 	remote    string
 	local     string
 	path      string
@@ -50,7 +54,7 @@ var safeHeaders = []string{
 }
 
 // init fills c's description from the request that opened the session.
-func (c *Conn) init(s *session, transport string, r *http.Request) {
+func (c *Conn) init(s *session, transport Transport, r *http.Request) {
 	c.s = s
 	c.transport = transport
 	c.remote = r.RemoteAddr
@@ -78,7 +82,17 @@ func (c *Conn) init(s *session, transport string, r *http.Request) {
 // order they were sent. Send returns ErrClosed once the session has closed,
 // and ErrQueueFull (closing the session) when the client is too slow.
 func (c *Conn) Send(msg string) error {
-	return c.s.send(msg, nil)
+	return c.s.send(msg, nil, false)
+}
+
+// SendBinary queues p as a binary message, on a session of the raw
+// websocket endpoint of a handler with Options.BinaryMessages; elsewhere it
+// returns ErrBinaryUnsupported. It is Send otherwise.
+func (c *Conn) SendBinary(p []byte) error {
+	if !c.s.raw || !c.s.h.opts.BinaryMessages {
+		return ErrBinaryUnsupported
+	}
+	return c.s.send(string(p), nil, true)
 }
 
 // Close closes the session with the given code and reason: messages already
@@ -88,9 +102,9 @@ func (c *Conn) Send(msg string) error {
 // if the session has already closed.
 func (c *Conn) Close(code int, reason string) error {
 	if code == 0 {
-		code, reason = codeGoAway, "Go away!"
+		code, reason = CloseGoAway, reasonGoAway
 	}
-	return c.s.close(code, reason)
+	return c.s.close(code, reason, elsewhere)
 }
 
 // Post delivers info to the session's callback as EventInfo, on another
@@ -113,10 +127,12 @@ func (c *Conn) ID() string {
 	return c.id
 }
 
-// Transport returns the name of the transport that opened the session, as
-// the protocol names it: "websocket", "xhr_streaming", "xhr", "eventsource",
-// "htmlfile", "jsonp", or "rawwebsocket" for the raw websocket endpoint.
-func (c *Conn) Transport() string { return c.transport }
+// Identity returns the value that Options.Authenticate returned for the
+// request that opened the session, or nil.
+func (c *Conn) Identity() any { return c.identity }
+
+// Transport returns the transport that opened the session.
+func (c *Conn) Transport() Transport { return c.transport }
 
 // RemoteAddr returns the network address of the client that opened the
 // session, as http.Request.RemoteAddr gives it. Behind a proxy it is the

@@ -17,7 +17,7 @@ import (
 // open (streaming and websocket receivers stay attached) until the test
 // ends.
 type wsOpener struct {
-	transport string
+	transport sockjs.Transport
 	path      func(sid string) string // request path of the session sid
 	open      func(t *testing.T, srv *httptest.Server, l *wsLog, sid string, header http.Header) *sockjs.Conn
 }
@@ -30,7 +30,7 @@ func wsOpeners() []wsOpener {
 	}
 	raw := func(t *testing.T, srv *httptest.Server, l *wsLog, sid string, header http.Header) *sockjs.Conn {
 		wsDial(t, wsURL(srv, "/echo/websocket?"+sid), header)
-		return l.find(t, func(c *sockjs.Conn) bool { return c.Transport() == "rawwebsocket" })
+		return l.find(t, func(c *sockjs.Conn) bool { return c.Transport() == sockjs.TransportWebsocketRaw })
 	}
 	// httpOpen opens a session with a request left running (a poll may
 	// end at once with the open frame).
@@ -44,20 +44,20 @@ func wsOpeners() []wsOpener {
 		return func(sid string) string { return "/echo/000/" + sid + "/" + transport }
 	}
 	return []wsOpener{
-		{"websocket", session("websocket"), ws},
-		{"rawwebsocket", func(string) string { return "/echo/websocket" }, raw},
-		{"xhr", session("xhr"), httpOpen("POST", "xhr", "")},
-		{"xhr_streaming", session("xhr_streaming"), httpOpen("POST", "xhr_streaming", "")},
-		{"eventsource", session("eventsource"), httpOpen("GET", "eventsource", "")},
-		{"htmlfile", session("htmlfile"), httpOpen("GET", "htmlfile", "?c=cb")},
-		{"jsonp", session("jsonp"), httpOpen("GET", "jsonp", "?c=cb")},
+		{sockjs.TransportWebsocket, session("websocket"), ws},
+		{sockjs.TransportWebsocketRaw, func(string) string { return "/echo/websocket" }, raw},
+		{sockjs.TransportXHRPolling, session("xhr"), httpOpen("POST", "xhr", "")},
+		{sockjs.TransportXHRStreaming, session("xhr_streaming"), httpOpen("POST", "xhr_streaming", "")},
+		{sockjs.TransportEventSource, session("eventsource"), httpOpen("GET", "eventsource", "")},
+		{sockjs.TransportHTMLFile, session("htmlfile"), httpOpen("GET", "htmlfile", "?c=cb")},
+		{sockjs.TransportJSONPPolling, session("jsonp"), httpOpen("GET", "jsonp", "?c=cb")},
 	}
 }
 
 func TestConnDescribesSession(t *testing.T) {
 	t.Parallel()
 	for _, o := range wsOpeners() {
-		t.Run(o.transport, func(t *testing.T) {
+		t.Run(string(o.transport), func(t *testing.T) {
 			t.Parallel()
 			srv, _, l := wsStart(t, nil, sockjs.Options{})
 			sid := wsSID()
@@ -103,7 +103,7 @@ func TestConnID(t *testing.T) {
 	sid := wsSID()
 	var conns []*sockjs.Conn
 	for _, o := range wsOpeners() {
-		conns = append(conns, o.open(t, srv, l, sid+"_"+o.transport, nil))
+		conns = append(conns, o.open(t, srv, l, sid+"_"+string(o.transport), nil))
 	}
 	// Two websockets with the same session id are two sessions.
 	wsOpen(t, srv, sid+"_websocket")

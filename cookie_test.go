@@ -100,3 +100,24 @@ func TestCookieNeverOnStaticPages(t *testing.T) {
 		}
 	}
 }
+
+func TestAffinityCookie(t *testing.T) {
+	t.Parallel()
+	node := func(r *http.Request) *http.Cookie {
+		if r.Header.Get("X-No-Cookie") != "" {
+			return nil
+		}
+		return &http.Cookie{Name: "SERVERID", Value: "node-7", Path: "/", HttpOnly: true}
+	}
+	srv, _ := newServer(t, newRecorder(true), sockjs.Options{AffinityCookie: node})
+	for _, c := range htCookieRequests {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, []string{"SERVERID=node-7; Path=/; HttpOnly"}, htCookies(t, srv, c, nil))
+			assert.Equal(t, []string{"SERVERID=node-7; Path=/; HttpOnly"},
+				htCookies(t, srv, c, map[string]string{"Cookie": "JSESSIONID=abcdef"}), "no JSESSIONID")
+			assert.Empty(t, htCookies(t, srv, c, map[string]string{"X-No-Cookie": "1"}), "nil: no cookie")
+		})
+	}
+	_, _, info := htInfo(t, srv.URL, nil)
+	assert.Equal(t, true, info["cookie_needed"], "AffinityCookie implies cookie_needed")
+}

@@ -40,8 +40,16 @@ type Event struct {
 	Type EventType
 	// Data is the message received, for EventRecv.
 	Data string
+	// Binary marks Data as a binary message, which only the raw websocket
+	// endpoint carries, with Options.BinaryMessages.
+	Binary bool
 	// Info is the value given to Conn.Post, for EventInfo.
 	Info any
+	// Code and Reason tell why the session ended, for EventClosed: the
+	// code and reason of the close frame the client got, whoever closed
+	// the session.
+	Code   int
+	Reason string
 }
 
 // Callback handles the events of a session. It gets the session's

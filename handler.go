@@ -23,6 +23,7 @@ type Handler struct {
 	iframe    iframePage
 	upgrader  wsUpgrader
 	stats     counters
+	served    transportSet
 	closing   chan struct{} // closed by Shutdown
 	closeOnce sync.Once
 }
@@ -50,7 +51,14 @@ func NewHandler[S any](prefix string, callback Callback[S], state S, opts Option
 		},
 	}
 	if h.logger == nil {
-		h.logger = slog.New(discardHandler{})
+		h.logger = slog.Default()
+	}
+	h.served = ^transportSet(0)
+	if opts.Transports != nil {
+		h.served = setOf(opts.Transports...)
+	}
+	if opts.DisableWebsocket {
+		h.served &^= setOf(TransportWebsocket, TransportWebsocketRaw)
 	}
 	h.sessions.init()
 	h.iframe = newIframePage(opts.SockJSURL)
@@ -97,8 +105,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) string {
 	}
 	server, rest, ok1 := strings.Cut(rest, "/")
 	sid, name, ok2 := strings.Cut(rest, "/")
-	t, known := transports[name]
-	if !ok1 || !ok2 || !known || !validID(server) || !validID(sid) {
+	t := lookupTransport(name)
+	if !ok1 || !ok2 || t == nil || t.uses&h.served == 0 || !validID(server) || !validID(sid) {
 		http.NotFound(w, r)
 		return "notfound"
 	}
@@ -113,7 +121,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) string {
 	if !h.originAllowed(w, r, t.provesOrigin) {
 		return name
 	}
-	t.serve(h, w, r, sid)
+	t.serve(h, w, r, sid, t)
 	return name
 }
 
@@ -153,26 +161,6 @@ func isIframe(p string) bool {
 	return true
 }
 
-// transport describes one /<server>/<session>/<transport> endpoint.
-type transport struct {
-	method       string // the method that uses it
-	allow        string // the Allow header of a 405
-	options      string // methods listed in a preflight answer; "" if no preflight
-	provesOrigin bool   // browsers send an Origin header the server can trust
-	serve        func(h *Handler, w http.ResponseWriter, r *http.Request, sid string)
-}
-
-var transports = map[string]transport{
-	"websocket":     {method: http.MethodGet, allow: "GET", provesOrigin: true, serve: (*Handler).sockjsWebsocket},
-	"xhr":           {method: http.MethodPost, allow: "OPTIONS, POST", options: "OPTIONS, POST", provesOrigin: true, serve: (*Handler).xhrPolling},
-	"xhr_streaming": {method: http.MethodPost, allow: "OPTIONS, POST", options: "OPTIONS, POST", provesOrigin: true, serve: (*Handler).xhrStreaming},
-	"xhr_send":      {method: http.MethodPost, allow: "OPTIONS, POST", options: "OPTIONS, POST", provesOrigin: true, serve: (*Handler).xhrSend},
-	"eventsource":   {method: http.MethodGet, allow: "GET", provesOrigin: true, serve: (*Handler).eventSource},
-	"htmlfile":      {method: http.MethodGet, allow: "GET", serve: (*Handler).htmlFile},
-	"jsonp":         {method: http.MethodGet, allow: "GET", serve: (*Handler).jsonpPolling},
-	"jsonp_send":    {method: http.MethodPost, allow: "POST", serve: (*Handler).jsonpSend},
-}
-
 // greeting answers the prefix itself.
 func (h *Handler) greeting(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -184,13 +172,27 @@ func (h *Handler) greeting(w http.ResponseWriter, r *http.Request) {
 }
 
 // openSession returns the session sid, creating it for request r and
-// transport name if it does not exist. created reports a new session, which
-// the caller must start once it attached its receiver. It returns nil when the
-// handler is at MaxSessions or shutting down.
-func (h *Handler) openSession(sid, name string, r *http.Request) (s *session, created bool) {
-	return h.sessions.getOrCreate(sid, func() *session {
-		return h.newSession(sid, name, r, false)
+// transport id when it does not exist, if Options.Authenticate lets r open
+// one. created reports a new session, which the caller must start once it
+// attached its receiver. It answers the request itself and returns nil when
+// r is refused, or when the handler is at MaxSessions or shutting down.
+func (h *Handler) openSession(w http.ResponseWriter, r *http.Request, sid string, id Transport) (s *session, created bool) {
+	if h.opts.Authenticate != nil {
+		if s := h.sessions.get(sid); s != nil {
+			return s, false
+		}
+	}
+	identity, ok := h.authenticate(w, r)
+	if !ok {
+		return nil, false
+	}
+	s, created = h.sessions.getOrCreate(sid, func() *session {
+		return h.newSession(sid, id, r, false, identity)
 	}, h.opts.MaxSessions, h.closing)
+	if s == nil {
+		h.unavailable(w)
+	}
+	return s, created
 }
 
 // unavailable answers a request for a new session that the handler cannot
@@ -204,33 +206,11 @@ func (h *Handler) unavailable(w http.ResponseWriter) {
 	}
 }
 
-// newSession makes a session that is not yet registered.
-func (h *Handler) newSession(sid, name string, r *http.Request, raw bool) *session {
-	s := &session{h: h, id: sid, raw: raw, call: h.newCall()}
-	s.conn.init(s, name, r)
-	if raw {
-		s.openSent = true
-	}
-	return s
-}
-
-// start delivers EventInit on the calling goroutine; the open frame follows.
-func (s *session) start() {
-	s.h.stats.sessionOpened(s.conn.transport)
-	s.logDebug("sockjs: session opened", slog.String("remote", s.conn.remote))
-	s.mu.Lock()
-	drain := s.enqueueLocked(Event{Type: EventInit})
-	s.mu.Unlock()
-	if drain {
-		s.drain()
-	}
-}
-
 // Broadcast sends msg to every open session of the handler. The message is
 // encoded once for all of them. Sessions that have closed are skipped.
 func (h *Handler) Broadcast(msg string) {
 	enc := frame.AppendString(nil, msg)
-	h.sessions.each(func(s *session) { s.send(msg, enc) })
+	h.sessions.each(func(s *session) { s.send(msg, enc, false) })
 }
 
 // Broadcast sends msg to each of conns, which may belong to any handlers,
@@ -241,7 +221,7 @@ func Broadcast(conns []*Conn, msg string) int {
 	enc := frame.AppendString(nil, msg)
 	n := 0
 	for _, c := range conns {
-		if c.s.send(msg, enc) == nil {
+		if c.s.send(msg, enc, false) == nil {
 			n++
 		}
 	}
@@ -256,21 +236,6 @@ func Broadcast(conns []*Conn, msg string) int {
 // closes hijacked websockets.
 func (h *Handler) Shutdown(ctx context.Context) error {
 	h.closeOnce.Do(func() { close(h.closing) })
-	h.sessions.each(func(s *session) {
-		s.mu.Lock()
-		drain := s.closeLocked(codeShutdown, "Server shutting down")
-		s.mu.Unlock()
-		if drain {
-			go s.drain()
-		}
-	})
+	h.sessions.each(func(s *session) { s.close(CloseShutdown, reasonShutdown, elsewhere) })
 	return h.sessions.wait(ctx)
 }
-
-// discardHandler is a slog.Handler that drops everything.
-type discardHandler struct{}
-
-func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
-func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
-func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
-func (d discardHandler) WithGroup(string) slog.Handler           { return d }

@@ -50,10 +50,18 @@ func setCORS(h http.Header, r *http.Request) {
 	}
 }
 
-// setCookie sets the JSESSIONID cookie when the handler needs it, echoing
-// the client's value.
+// setCookie sets the affinity cookie when the handler needs it: the one
+// Options.AffinityCookie makes, or JSESSIONID echoing the client's value.
 func (h *Handler) setCookie(hdr http.Header, r *http.Request) {
 	if !h.opts.CookieNeeded {
+		return
+	}
+	if h.opts.AffinityCookie != nil {
+		if c := h.opts.AffinityCookie(r); c != nil {
+			if s := c.String(); s != "" {
+				hdr.Add("Set-Cookie", s)
+			}
+		}
 		return
 	}
 	v := defaultCookie

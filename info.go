@@ -26,7 +26,7 @@ func (h *Handler) info(w http.ResponseWriter, r *http.Request) {
 	rand.Read(b[:])
 	body := make([]byte, 0, 96)
 	body = append(body, `{"websocket":`...)
-	body = strconv.AppendBool(body, !h.opts.DisableWebsocket)
+	body = strconv.AppendBool(body, h.served.has(TransportWebsocket))
 	body = append(body, `,"cookie_needed":`...)
 	body = strconv.AppendBool(body, h.opts.CookieNeeded)
 	body = append(body, `,"origins":["*:*"],"entropy":`...)

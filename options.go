@@ -44,10 +44,23 @@ type Options struct {
 	// checked against the session.
 	CookieNeeded bool
 
+	// AffinityCookie, when set, chooses the cookie that every session
+	// response sets, in place of CookieNeeded's JSESSIONID, for balancers
+	// that route on a cookie of their own (HAProxy's "cookie SERVERID
+	// insert", a node id). It gets the request and returns the cookie, or
+	// nil for none. Setting it implies CookieNeeded.
+	AffinityCookie func(r *http.Request) *http.Cookie
+
 	// HeartbeatDelay is the interval of the "h" frames sent while a receiving
-	// connection is open and idle, which keep proxies from closing it.
+	// connection is open and idle, which keep proxies from closing it, and of
+	// the pings that find dead websocket peers (see PongTimeout).
 	// Default: 25 seconds.
 	HeartbeatDelay time.Duration
+
+	// DisableHeartbeats turns the "h" frames and websocket pings off. Idle
+	// connections then carry nothing, so proxies may close them, and a
+	// websocket whose peer vanished is only found when a write to it fails.
+	DisableHeartbeats bool
 
 	// DisconnectDelay is how long a session of the HTTP transports lives
 	// without a receiving connection before it is closed. Default: 5 seconds.
@@ -59,9 +72,31 @@ type Options struct {
 	// responses in memory. Default: 128 KiB.
 	ResponseLimit int
 
-	// Logger receives the handler's logs: one debug record per request and
-	// session events. Default: no logging.
+	// Logger receives the handler's logs: warnings and errors (a callback's
+	// panic with its stack, a full queue, a client too slow to take its
+	// writes, a failed websocket upgrade), and at debug level one record per
+	// request and per session opened and closed. Default: slog.Default().
 	Logger *slog.Logger
+
+	// Transports lists the transports the handler serves; the others answer
+	// 404 and clients fall back to what is left. An unknown name makes
+	// NewHandler panic. Default: every transport (less the websocket ones
+	// under DisableWebsocket).
+	Transports []Transport
+
+	// Authenticate, when set, decides whether a request may open a session.
+	// It runs on the request that would open one, before anything of the
+	// session exists: the websocket upgrades (before upgrading) and the
+	// first xhr, xhr_streaming, eventsource, htmlfile or jsonp request of a
+	// session id. It gets the whole request (cookies, query string, headers)
+	// and returns a value that identifies the client, which Conn.Identity
+	// returns for the session's life, or an error to refuse the request:
+	// ErrUnauthorized (or an error wrapping it) is answered with 401
+	// "Unauthorized.", any other with 403 "Forbidden."; a panic with 500.
+	// Requests that need a session (xhr_send, jsonp_send, later polls),
+	// /info and the iframe page are not guarded: see the README's section
+	// on authentication. Default: nil, every request may open a session.
+	Authenticate func(r *http.Request) (identity any, err error)
 
 	// MaxMessageSize bounds the size of one inbound request body (xhr_send,
 	// jsonp_send) and of one inbound websocket frame, in bytes. Larger input
@@ -102,6 +137,26 @@ type Options struct {
 	// can. Default: nil, every origin is allowed, as the SockJS protocol
 	// expects.
 	CheckOrigin func(r *http.Request) bool
+
+	// BinaryMessages lets the raw websocket endpoint carry binary messages:
+	// a binary frame arrives as an EventRecv with Event.Binary set, and
+	// Conn.SendBinary sends one. SockJS framing stays text only. Without it,
+	// every data frame must hold valid UTF-8 and arrives as text.
+	BinaryMessages bool
+
+	// Compression negotiates permessage-deflate (RFC 7692) on the
+	// websocket endpoints with clients that offer it, at CompressionLevel
+	// (1, fastest, to 9, smallest; 0 means 1). It saves bandwidth on large,
+	// repetitive messages at a cost in CPU and memory per connection; see
+	// the README's figures. Default: off.
+	Compression      bool
+	CompressionLevel int
+
+	// WebsocketReadBufferSize and WebsocketWriteBufferSize size the buffers
+	// of each websocket, in bytes. The read buffer stays with the connection
+	// (default 1024, which keeps idle sessions small); write buffers are
+	// lent from a pool while a write runs (default 4096).
+	WebsocketReadBufferSize, WebsocketWriteBufferSize int
 }
 
 // withDefaults returns o with every zero field set to its default.
@@ -117,6 +172,12 @@ func (o Options) withDefaults() Options {
 	orDefault(&o.MaxSessions, DefaultMaxSessions)
 	orDefault(&o.WriteTimeout, DefaultWriteTimeout)
 	orDefault(&o.PongTimeout, DefaultPongTimeout)
+	orDefault(&o.CompressionLevel, 1)
+	orDefault(&o.WebsocketReadBufferSize, 1024)
+	orDefault(&o.WebsocketWriteBufferSize, 4096)
+	if o.AffinityCookie != nil {
+		o.CookieNeeded = true
+	}
 	return o
 }
 

@@ -10,45 +10,180 @@ import (
 // encodeFunc appends one frame in a transport's wire format to dst.
 type encodeFunc func(dst, frame []byte) []byte
 
-// httpReceiver carries a session's frames over one HTTP response: either a
-// polling response, which takes one frame and ends, or a streaming response,
-// which takes frames until it has carried ResponseLimit bytes.
-type httpReceiver struct {
-	w         http.ResponseWriter
-	rc        *http.ResponseController
-	encode    encodeFunc
-	streaming bool
-	wakec     chan struct{}
+// A frameConn is the connection end of a receiver: a polling or streaming
+// response, or a websocket.
+type frameConn interface {
+	// write writes one frame, already in the transport's format.
+	write(p []byte, k frameKind) error
+	// finish is called once the pump is done with the connection, when
+	// it ran on a goroutine of its own; err is the write error that ended
+	// it, if any.
+	finish(err error)
 }
 
-func (r *httpReceiver) wake() {
-	select {
-	case r.wakec <- struct{}{}:
+// pinger is a connection that can probe its peer, as websockets do; the
+// heartbeat timer pings it.
+type pinger interface {
+	ping()
+}
+
+// pump is the one loop that moves a session's frames to the connection of
+// its receiver, for every transport. It is the session's receiver while
+// attached. A pump either has a goroutine that waits for its frames (a
+// polling response, or a streaming one served through net/http), or none:
+// a wake then starts a short-lived goroutine that writes what is pending,
+// so that an idle session keeps no goroutine busy.
+type pump struct {
+	s      *session
+	conn   frameConn
+	encode encodeFunc
+	limit  int           // bytes after which the connection is done; 0: no limit
+	once   bool          // the connection carries one frame (polling)
+	wakec  chan struct{} // the waiting goroutine's wake-up, or nil
+	sent   int           // bytes written; touched only by the goroutine in flush
+
+	// Guarded by s.mu.
+	running bool // a goroutine is in flush, or the pump is done
+	held    bool // the connection's own goroutine flushes once it is free
+	owed    bool // output became pending while held
+}
+
+// wake makes the pump write what is pending. Called with s.mu held.
+func (p *pump) wake() {
+	switch {
+	case p.wakec != nil:
+		select {
+		case p.wakec <- struct{}{}:
+		default:
+		}
+	case p.running:
+	case p.held:
+		p.owed = true
 	default:
+		p.running = true
+		go p.run()
 	}
 }
 
-// bufPool holds the buffers that frames are assembled in.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+// run flushes on a goroutine of its own and, when the connection is done
+// with, finishes it.
+func (p *pump) run() {
+	if done, err := p.flush(); done {
+		p.conn.finish(err)
+	}
+}
 
-// serveReceiver runs a receiving request of an HTTP transport: it opens or
-// finds session sid, writes prelude (the opening bytes of a streaming
-// response) and carries the session's frames, each put in the transport's
-// format by encode, until the response is done. Streaming responses over
-// HTTP/1.x leave net/http at once (see serveStream); the others, polling
-// and HTTP/2, are served here on the request's goroutine.
-func (h *Handler) serveReceiver(w http.ResponseWriter, r *http.Request, sid, name string,
-	contentType string, streaming bool, prelude []byte, encode encodeFunc) {
-	s, created := h.openSession(sid, name, r)
+// flush writes pending frames until none is left, reporting false, or
+// until the connection is done with, reporting true and the write error if
+// one ended it. A done pump stays running: nothing more goes out.
+func (p *pump) flush() (done bool, err error) {
+	s := p.s
+	fb, ob := getBuf(), getBuf()
+	defer putBuf(fb)
+	defer putBuf(ob)
+	for {
+		s.mu.Lock()
+		if s.rcv != p { // detached: the client went away
+			s.mu.Unlock()
+			return false, nil
+		}
+		f, k := s.nextLocked((*fb)[:0])
+		if f == nil {
+			p.running = false
+			s.mu.Unlock()
+			return false, nil
+		}
+		s.mu.Unlock()
+		*fb = f
+		if p.encode != nil {
+			*ob = p.encode((*ob)[:0], f)
+			f = *ob
+		}
+		if err := p.conn.write(f, k); err != nil {
+			s.logWriteFailure(err)
+			return true, err
+		}
+		p.sent += len(f)
+		if k == lastFrame || p.once || (p.limit > 0 && p.sent >= p.limit) {
+			return true, nil
+		}
+	}
+}
+
+// hold defers the pump's writes while the connection's own goroutine runs
+// callbacks (a websocket's reader), so that what they queue goes out in one
+// flush when it calls release, on that goroutine.
+func (p *pump) hold() {
+	p.s.mu.Lock()
+	p.held = true
+	p.s.mu.Unlock()
+}
+
+func (p *pump) release() {
+	s := p.s
+	s.mu.Lock()
+	p.held = false
+	start := p.owed && !p.running
+	p.owed = false
+	if start {
+		p.running = true
+	}
+	s.mu.Unlock()
+	if start {
+		p.run()
+	}
+}
+
+// serve runs the pump on the calling goroutine until the connection is done
+// with or done is closed, and then detaches it.
+func (p *pump) serve(done <-chan struct{}) {
+	for {
+		finished, err := p.flush()
+		switch {
+		case err != nil:
+			p.s.detach(p, CloseInterrupted, reasonInterrupted)
+			return
+		case finished:
+			p.s.detach(p, 0, "")
+			return
+		}
+		select {
+		case <-p.wakec:
+		case <-done:
+			p.s.detach(p, CloseInterrupted, reasonInterrupted)
+			return
+		}
+	}
+}
+
+// serveReceiver serves a receiving request of an HTTP transport: it opens
+// or finds session sid and carries its frames until the response is done.
+// Streaming responses over HTTP/1.x leave net/http at once (see
+// serveStream); the others, polling and HTTP/2, are served here on the
+// request's goroutine.
+func (h *Handler) serveReceiver(w http.ResponseWriter, r *http.Request, sid string, t *transport) {
+	var cb string
+	if t.callback {
+		var ok bool
+		if cb, ok = callbackParam(w, r); !ok {
+			return
+		}
+	}
+	s, created := h.openSession(w, r, sid, t.id)
 	if s == nil {
-		h.unavailable(w)
 		return
 	}
 	hdr := w.Header()
-	hdr.Set("Content-Type", contentType)
+	hdr.Set("Content-Type", t.contentType)
 	setNoCache(hdr)
 	setCORS(hdr, r)
 	h.setCookie(hdr, r)
+	encode := t.encoder(cb)
+	var prelude []byte
+	if t.prelude != nil {
+		prelude = t.prelude(cb)
+	}
+	streaming := t.kind == streaming
 	if streaming {
 		hdr.Set(headerNoBuffer, "no")
 		if h.serveStream(w, r, s, created, prelude, encode) {
@@ -58,56 +193,57 @@ func (h *Handler) serveReceiver(w http.ResponseWriter, r *http.Request, sid, nam
 	h.sessions.hold()
 	defer h.sessions.release()
 
-	rcv := &httpReceiver{
-		w:         w,
-		rc:        http.NewResponseController(w),
-		encode:    encode,
-		streaming: streaming,
-		wakec:     make(chan struct{}, 1),
+	c := &httpConn{w: w, rc: http.NewResponseController(w), streaming: streaming, timeout: h.opts.WriteTimeout}
+	p := &pump{s: s, conn: c, encode: encode, once: !streaming, wakec: make(chan struct{}, 1)}
+	if streaming {
+		p.limit = h.opts.ResponseLimit
 	}
-	fb, ob := getBuf(), getBuf()
-	defer putBuf(fb)
-	defer putBuf(ob)
-
 	if prelude != nil {
 		w.WriteHeader(http.StatusOK)
-		if rcv.write(prelude, h.opts.WriteTimeout) != nil {
+		if c.write(prelude, textFrame) != nil {
 			s.abandon(created)
 			return
 		}
 	}
-	if s.join(rcv, created) == busy {
-		*ob = encode((*ob)[:0], frameAnotherConn)
-		rcv.write(*ob, h.opts.WriteTimeout)
+	if s.join(p, created) == busy {
+		c.write(encode(nil, frameAnotherConn), lastFrame)
 		return
 	}
-
-	sent := 0
-	done := r.Context().Done()
-	for {
-		f, last := s.next((*fb)[:0])
-		if f == nil {
-			select {
-			case <-rcv.wakec:
-				continue
-			case <-done:
-				s.detach(rcv, true)
-				return
-			}
-		}
-		*fb = f
-		*ob = encode((*ob)[:0], f)
-		if err := rcv.write(*ob, h.opts.WriteTimeout); err != nil {
-			s.detach(rcv, true)
-			return
-		}
-		sent += len(*ob)
-		if last || !streaming || sent >= h.opts.ResponseLimit {
-			s.detach(rcv, false)
-			return
-		}
-	}
+	p.serve(r.Context().Done())
 }
+
+// httpConn is a response written through net/http: a polling response,
+// which carries one frame, or a streaming one on a connection that cannot
+// be taken over (HTTP/2).
+type httpConn struct {
+	w         http.ResponseWriter
+	rc        *http.ResponseController
+	streaming bool
+	timeout   time.Duration
+}
+
+// write writes p within the write timeout: a polling response in one write
+// with a Content-Length when the handler returns, a streaming one as a
+// chunk, flushed.
+func (c *httpConn) write(p []byte, _ frameKind) error {
+	c.rc.SetWriteDeadline(time.Now().Add(c.timeout))
+	if !c.streaming {
+		c.w.Header().Set("Content-Length", strconv.Itoa(len(p)))
+	}
+	if _, err := c.w.Write(p); err != nil {
+		return err
+	}
+	if !c.streaming {
+		return nil
+	}
+	return c.rc.Flush()
+}
+
+// finish is never called: the request's goroutine runs the pump.
+func (c *httpConn) finish(error) {}
+
+// bufPool holds the buffers that frames are assembled in.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // getBuf and putBuf lend the buffers that frames are assembled in.
 func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
@@ -116,49 +252,5 @@ func putBuf(b *[]byte) {
 	if cap(*b) <= 64<<10 {
 		*b = (*b)[:0]
 		bufPool.Put(b)
-	}
-}
-
-// write writes p as one chunk and flushes it, within timeout.
-// A polling response carries one frame: it goes out with a Content-Length in
-// one write when the handler returns, rather than chunked and flushed.
-func (r *httpReceiver) write(p []byte, timeout time.Duration) error {
-	r.rc.SetWriteDeadline(time.Now().Add(timeout))
-	if !r.streaming {
-		r.w.Header().Set("Content-Length", strconv.Itoa(len(p)))
-	}
-	if _, err := r.w.Write(p); err != nil {
-		return err
-	}
-	if !r.streaming {
-		return nil
-	}
-	return r.rc.Flush()
-}
-
-// join attaches rcv to the session and, when the request created the
-// session, starts it. A new session is started even when another request
-// attached first, so that it gets its EventInit and, later, EventClosed.
-func (s *session) join(rcv receiver, created bool) attachResult {
-	res := s.attach(rcv)
-	if created {
-		s.start()
-	}
-	return res
-}
-
-// abandon ends a session that the request created when the request failed
-// before it could attach: the session is started and at once closed, so
-// that the callback sees it begin and end.
-func (s *session) abandon(created bool) {
-	if !created {
-		return
-	}
-	s.start()
-	s.mu.Lock()
-	drain := s.closeLocked(codeInterrupted, "Connection interrupted")
-	s.mu.Unlock()
-	if drain {
-		s.drain()
 	}
 }

@@ -2,41 +2,53 @@ package sockjs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/gosockjs/sockjs/internal/frame"
 )
 
-// Close codes the server sends on its own.
+// frameAnotherConn refuses a second receiver of a session.
+var frameAnotherConn = frame.AppendClose(nil, CloseAnotherConnection, reasonAnotherConn)
+
+// phase is where a session is in its life. It only moves forward.
+type phase uint8
+
 const (
-	codeGoAway      = 3000 // default code of Conn.Close
-	codeAnotherConn = 2010 // a second receiver for a busy session
-	codeInterrupted = 1002 // the receiving connection went away
-	codeServerError = 1011 // the callback panicked
-	codeQueueFull   = 1013 // the outbound queue overflowed
-	codeShutdown    = 1001 // the handler is shutting down
-	codeInvalidData = 1007 // a websocket text message was not valid UTF-8
+	// phaseOpen: messages flow both ways.
+	phaseOpen phase = iota
+	// phaseClosed: the close frame waits behind the queued messages, and
+	// is repeated to every later receiver; EventClosed waits behind the
+	// queued events. Nothing more is accepted.
+	phaseClosed
+	// phaseGone: out of the registry, with nothing queued.
+	phaseGone
 )
 
-// Close frames for the cases where the server itself ends a request or session.
-var (
-	frameAnotherConn = frame.AppendClose(nil, codeAnotherConn, "Another connection still open")
-)
+// output is what the session lets out to its receivers.
+type output uint8
 
-// A receiver is the transport currently attached to a session to carry its
-// frames to the client. The session calls wake, with its lock held, whenever
-// output becomes pending; wake must not block. The receiver then pulls the
-// frames with session.next and writes them, never under the session's lock.
-type receiver interface {
-	wake()
-}
+const (
+	// outHeld: EventInit has not returned, and nothing goes out, so that
+	// the first frames show what the callback did on EventInit.
+	outHeld output = iota
+	// outOpenDue: the open frame goes out next.
+	outOpenDue
+	// outFlowing: the open frame is out (raw sessions have none):
+	// messages, heartbeats and, last, the close frame follow.
+	outFlowing
+)
 
 // session is the one state machine behind a Conn: it holds the outbound
 // queue, the attached receiver, the heartbeat and disconnect timers, and
-// delivers events to the callback in order, one at a time.
+// delivers events to the callback in order, one at a time. Every field
+// below mu is guarded by it.
 type session struct {
 	h    *Handler
 	id   string // registry key; empty for websocket sessions, which are not registered
@@ -44,28 +56,271 @@ type session struct {
 	conn Conn   // what the callback sees
 	call func(*Conn, Event)
 
-	mu          sync.Mutex
-	opened      bool   // EventInit handled: the open frame may go out
-	closed      bool   // the close frame is pending or sent; EventClosed is queued
-	openSent    bool   // the open frame was taken by a receiver
-	pend        []byte // encoded messages waiting, comma separated
-	rawq        []string
-	rawBytes    int // bytes in rawq
-	closeFrame  []byte
+	mu    sync.Mutex
+	phase phase
+	out   output
+	hbDue bool // a heartbeat frame is owed
+
+	pend     []byte   // encoded messages waiting, comma separated
+	rawq     []rawMsg // raw sessions: messages waiting
+	rawBytes int      // bytes in rawq
+
 	closeCode   int
 	closeReason string
-	rcv         receiver
-	rcvGone     chan struct{} // closed when rcv detaches, made by a waiting attach
-	hbDue       bool
-	hbTimer     *time.Timer
-	dcTimer     *time.Timer
-	detachedAt  time.Time
-	events      []Event
-	dispatching bool
-	finished    bool // EventClosed delivered
-	expired     bool // removed from the registry
-	ctx         context.Context
-	cancel      context.CancelFunc
+	closeFrame  []byte
+
+	rcv        *pump         // the attached receiver, or nil
+	rcvGone    chan struct{} // closed when rcv detaches, made by a waiting attach
+	hbTimer    *time.Timer
+	dcTimer    *time.Timer
+	detachedAt time.Time
+
+	events     []Event // waiting for the callback
+	delivering bool    // a goroutine is running deliver
+
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// newSession makes a session that is not yet registered. Its EventInit is
+// queued at once, so that it is the first event whoever delivers first.
+func (h *Handler) newSession(sid string, transport Transport, r *http.Request, raw bool, identity any) *session {
+	s := &session{h: h, id: sid, raw: raw, call: h.newCall()}
+	s.conn.init(s, transport, r)
+	s.conn.identity = identity
+	s.events = append(s.events, Event{Type: EventInit})
+	return s
+}
+
+// A dispatch tells a method that may make events ready where the callback
+// runs for them.
+type dispatch bool
+
+const (
+	// here: on the calling goroutine, that of a transport or a timer.
+	here dispatch = false
+	// elsewhere: on a new goroutine, because the caller is the
+	// application's, which must not run a session's callback.
+	elsewhere dispatch = true
+)
+
+// kick delivers the queued events if the caller claimed the delivery (see
+// claimLocked).
+func (s *session) kick(claimed bool, where dispatch) {
+	switch {
+	case !claimed:
+	case where == elsewhere:
+		go s.deliver()
+	default:
+		s.deliver()
+	}
+}
+
+// claimLocked claims the delivery of the queued events for the caller,
+// unless another goroutine delivers already or none is queued.
+func (s *session) claimLocked() bool {
+	if s.delivering || len(s.events) == 0 {
+		return false
+	}
+	s.delivering = true
+	return true
+}
+
+// start delivers the events queued so far, EventInit first, on the calling
+// goroutine, unless another goroutine already does. The request that made
+// the session calls it once.
+func (s *session) start() {
+	s.logDebug("sockjs: session opened", slog.String("remote", s.conn.remote))
+	s.mu.Lock()
+	claimed := s.claimLocked()
+	s.mu.Unlock()
+	s.kick(claimed, here)
+}
+
+// deliver runs the callback for the queued events until none is left.
+func (s *session) deliver() {
+	for {
+		s.mu.Lock()
+		if len(s.events) == 0 {
+			s.events = s.events[:0]
+			s.delivering = false
+			s.mu.Unlock()
+			return
+		}
+		ev := s.events[0]
+		s.events[0] = Event{}
+		s.events = s.events[1:]
+		s.mu.Unlock()
+
+		// The counts follow the events the callback sees, so that
+		// a session is counted closed only once it was counted open.
+		if ev.Type == EventInit {
+			s.h.stats.sessionOpened(s.conn.transport)
+		}
+		s.callback(ev)
+
+		switch ev.Type {
+		case EventInit:
+			s.mu.Lock()
+			s.out = outOpenDue
+			if s.raw {
+				s.out = outFlowing
+			}
+			s.wakeLocked()
+			s.mu.Unlock()
+		case EventClosed:
+			s.h.stats.sessionClosed(s.conn.transport, ev.Code)
+			s.h.sessions.release()
+			s.logDebug("sockjs: session closed", slog.Int("code", ev.Code), slog.String("reason", ev.Reason))
+		}
+	}
+}
+
+// callback runs the callback for one event. A panic closes the session.
+func (s *session) callback(ev Event) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.h.stats.panics.Add(1)
+			s.h.logger.LogAttrs(context.Background(), slog.LevelError, "sockjs: callback panicked",
+				slog.String("prefix", s.h.prefix), slog.String("conn", s.conn.ID()),
+				slog.String("event", ev.Type.String()), slog.String("panic", fmt.Sprint(v)),
+				slog.String("stack", string(debug.Stack())))
+			s.mu.Lock()
+			s.closeLocked(CloseServerError, reasonServerError)
+			s.mu.Unlock()
+			// deliver, which runs this, delivers the EventClosed queued.
+		}
+	}()
+	s.call(&s.conn, ev)
+}
+
+// closeLocked is the one way a session closes, whoever closes it: the
+// application, the client, a timer, a limit, a panic or Shutdown. It queues
+// the close frame behind the pending messages and EventClosed behind the
+// pending events, and reports whether the caller claimed their delivery
+// (see kick). It does nothing on a closed session.
+func (s *session) closeLocked(code int, reason string) (claimed bool) {
+	if s.phase != phaseOpen {
+		return false
+	}
+	s.phase = phaseClosed
+	s.closeCode, s.closeReason = code, reason
+	s.closeFrame = frame.AppendClose(nil, code, reason)
+	if s.hbTimer != nil {
+		s.hbTimer.Stop()
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.wakeLocked()
+	s.events = append(s.events, Event{Type: EventClosed, Code: code, Reason: reason})
+	return s.claimLocked()
+}
+
+// close closes the session (see closeLocked) and delivers EventClosed where
+// the caller says. It returns ErrClosed if the session had closed already.
+func (s *session) close(code int, reason string, where dispatch) error {
+	s.mu.Lock()
+	if s.phase != phaseOpen {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	claimed := s.closeLocked(code, reason)
+	s.mu.Unlock()
+	s.kick(claimed, where)
+	return nil
+}
+
+// expireLocked takes a closed session out of its handler's registry.
+func (s *session) expireLocked() {
+	if s.phase == phaseGone {
+		return
+	}
+	s.phase = phaseGone
+	s.pend, s.rawq, s.rawBytes = nil, nil, 0
+	s.h.sessions.remove(s)
+}
+
+// rawMsg is a message of a raw websocket session.
+type rawMsg struct {
+	data   string
+	binary bool
+}
+
+// send queues msg for the client. enc is msg already encoded as a JSON
+// string, as broadcasts pass it to encode once for every session, or nil.
+// binary sends it as a binary message (raw sessions only).
+func (s *session) send(msg string, enc []byte, binary bool) error {
+	s.mu.Lock()
+	if s.phase != phaseOpen {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	if s.raw {
+		if !binary {
+			msg = frame.ToValidUTF8(msg) // a text frame must hold valid UTF-8
+		}
+		s.rawq = append(s.rawq, rawMsg{msg, binary})
+		s.rawBytes += len(msg)
+	} else {
+		if len(s.pend) > 0 {
+			s.pend = append(s.pend, ',')
+		}
+		if enc != nil {
+			s.pend = append(s.pend, enc...)
+		} else {
+			s.pend = frame.AppendString(s.pend, msg)
+		}
+	}
+	if n := len(s.pend) + s.rawBytes; n > s.h.opts.MaxQueuedBytes {
+		s.pend, s.rawq, s.rawBytes = nil, nil, 0
+		claimed := s.closeLocked(CloseQueueFull, reasonQueueFull)
+		s.mu.Unlock()
+		s.h.logger.LogAttrs(context.Background(), slog.LevelWarn, "sockjs: outbound queue full, session closed",
+			slog.String("prefix", s.h.prefix), slog.String("conn", s.conn.ID()), slog.Int("queued", n))
+		s.h.stats.queueOverflows.Add(1)
+		s.kick(claimed, elsewhere)
+		return ErrQueueFull
+	}
+	s.wakeLocked()
+	s.mu.Unlock()
+	s.h.stats.messagesOut.Add(1)
+	s.h.stats.bytesOut.Add(uint64(len(msg)))
+	return nil
+}
+
+// receive hands inbound messages to the callback, in order, on the calling
+// goroutine unless another goroutine delivers already. binary marks them
+// as binary messages of a raw session.
+func (s *session) receive(msgs []string, binary bool) error {
+	s.mu.Lock()
+	if s.phase != phaseOpen {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	for _, m := range msgs {
+		s.events = append(s.events, Event{Type: EventRecv, Data: m, Binary: binary})
+	}
+	claimed := s.claimLocked()
+	s.mu.Unlock()
+	s.h.stats.messagesIn.Add(uint64(len(msgs)))
+	s.kick(claimed, here)
+	return nil
+}
+
+// post queues an EventInfo from any goroutine, delivered on another
+// goroutine so that the poster never runs the callback.
+func (s *session) post(info any) error {
+	s.mu.Lock()
+	if s.phase != phaseOpen {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	s.events = append(s.events, Event{Type: EventInfo, Info: info})
+	claimed := s.claimLocked()
+	s.mu.Unlock()
+	s.kick(claimed, elsewhere)
+	return nil
 }
 
 // attachResult tells a receiver what attach decided.
@@ -82,9 +337,20 @@ const (
 // keeps it from getting a spurious 2010.
 const attachGrace = 100 * time.Millisecond
 
-// attach makes rcv the session's receiver. If another receiver is attached
+// join attaches p to the session and, when the request created the
+// session, starts it. A new session is started even when another request
+// attached first, so that it gets its EventInit and, later, EventClosed.
+func (s *session) join(p *pump, created bool) attachResult {
+	res := s.attach(p)
+	if created {
+		s.start()
+	}
+	return res
+}
+
+// attach makes p the session's receiver. If another receiver is attached
 // and does not detach within attachGrace, it returns busy.
-func (s *session) attach(rcv receiver) attachResult {
+func (s *session) attach(p *pump) attachResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.rcv != nil {
@@ -104,11 +370,11 @@ func (s *session) attach(rcv receiver) attachResult {
 			return busy
 		}
 	}
-	s.rcv = rcv
+	s.rcv = p
 	if s.dcTimer != nil {
 		s.dcTimer.Stop()
 	}
-	if !s.closed {
+	if s.phase == phaseOpen && !s.h.opts.DisableHeartbeats {
 		d := s.h.opts.HeartbeatDelay
 		if s.hbTimer == nil {
 			s.hbTimer = time.AfterFunc(d, s.heartbeat)
@@ -116,28 +382,18 @@ func (s *session) attach(rcv receiver) attachResult {
 			s.hbTimer.Reset(d)
 		}
 	}
-	if s.pendingLocked() {
-		rcv.wake()
-	}
+	s.wakeLocked()
 	return attached
 }
 
-// detach ends rcv's turn as the session's receiver. An aborted receiver,
-// one whose client went away, closes the session with 1002 "Connection
-// interrupted"; otherwise the disconnect timer starts.
-func (s *session) detach(rcv receiver, aborted bool) {
-	if aborted {
-		s.detachClosing(rcv, codeInterrupted, "Connection interrupted")
-	} else {
-		s.detachClosing(rcv, 0, "")
-	}
-}
-
-// detachClosing ends rcv's turn as the session's receiver, and closes the
-// session with code and reason unless code is 0.
-func (s *session) detachClosing(rcv receiver, code int, reason string) {
+// detach ends p's turn as the session's receiver. A code other than 0
+// closes the session with it and its reason: 1002 "Connection interrupted"
+// for a receiver whose client went away, or what failed the connection.
+// A websocket session ends with its socket; an HTTP session waits
+// DisconnectDelay for its next receiver.
+func (s *session) detach(p *pump, code int, reason string) {
 	s.mu.Lock()
-	if s.rcv != rcv {
+	if s.rcv != p {
 		s.mu.Unlock()
 		return
 	}
@@ -150,15 +406,14 @@ func (s *session) detachClosing(rcv receiver, code int, reason string) {
 	if s.hbTimer != nil {
 		s.hbTimer.Stop()
 	}
-	drain := false
-	if code != 0 && !s.closed {
-		drain = s.closeLocked(code, reason)
+	if s.id == "" && code == 0 {
+		code, reason = CloseInterrupted, reasonInterrupted
+	}
+	claimed := false
+	if code != 0 {
+		claimed = s.closeLocked(code, reason)
 	}
 	if s.id == "" {
-		// A websocket session ends with its socket.
-		if !s.closed {
-			drain = s.closeLocked(codeInterrupted, "Connection interrupted")
-		}
 		s.expireLocked()
 	} else {
 		s.detachedAt = time.Now()
@@ -170,8 +425,16 @@ func (s *session) detachClosing(rcv receiver, code int, reason string) {
 		}
 	}
 	s.mu.Unlock()
-	if drain {
-		s.drain()
+	s.kick(claimed, here)
+}
+
+// abandon ends a session that the request created when the request failed
+// before it could attach: the session is started and at once closed, so
+// that the callback sees it begin and end.
+func (s *session) abandon(created bool) {
+	if created {
+		s.start()
+		s.close(CloseInterrupted, reasonInterrupted, here)
 	}
 }
 
@@ -179,7 +442,7 @@ func (s *session) detachClosing(rcv receiver, code int, reason string) {
 // had no receiver for DisconnectDelay is closed and forgotten.
 func (s *session) disconnectTimeout() {
 	s.mu.Lock()
-	if s.rcv != nil || s.expired {
+	if s.rcv != nil || s.phase == phaseGone {
 		s.mu.Unlock()
 		return
 	}
@@ -188,115 +451,108 @@ func (s *session) disconnectTimeout() {
 		s.mu.Unlock()
 		return
 	}
-	drain := false
-	if !s.closed {
-		drain = s.closeLocked(codeInterrupted, "Connection interrupted")
-	}
+	claimed := s.closeLocked(CloseInterrupted, reasonTimedOut)
 	s.expireLocked()
 	s.mu.Unlock()
-	if drain {
-		s.drain()
-	}
-}
-
-// expireLocked removes the session from its handler.
-func (s *session) expireLocked() {
-	if s.expired {
-		return
-	}
-	s.expired = true
-	if s.hbTimer != nil {
-		s.hbTimer.Stop()
-	}
-	s.pend, s.rawq, s.rawBytes = nil, nil, 0
-	s.h.sessions.remove(s)
+	s.kick(claimed, here)
 }
 
 // heartbeat runs every HeartbeatDelay while a receiver is attached.
 func (s *session) heartbeat() {
 	s.mu.Lock()
-	if s.rcv == nil || s.closed {
+	if s.rcv == nil || s.phase != phaseOpen {
 		s.mu.Unlock()
 		return
 	}
 	s.hbDue = true
-	s.rcv.wake()
+	s.wakeLocked()
 	s.hbTimer.Reset(s.h.opts.HeartbeatDelay)
-	p, _ := s.rcv.(pinger)
+	p, _ := s.rcv.conn.(pinger)
 	s.mu.Unlock()
 	if p != nil {
 		p.ping()
 	}
 }
 
-// pinger is a receiver that can probe its peer, as websockets do.
-type pinger interface {
-	ping()
+// wakeLocked tells the receiver, if one is attached, that output may be
+// pending.
+func (s *session) wakeLocked() {
+	if s.rcv != nil && s.pendingLocked() {
+		s.rcv.wake()
+	}
 }
 
-// pendingLocked reports whether next would return a frame.
+// pendingLocked reports whether nextLocked would return a frame.
 func (s *session) pendingLocked() bool {
-	switch {
-	case !s.opened:
+	switch s.out {
+	case outHeld:
 		return false
-	case !s.openSent, len(s.pend) > 0, len(s.rawq) > 0, s.closed, s.hbDue:
+	case outOpenDue:
 		return true
 	}
-	return false
+	return len(s.pend) > 0 || len(s.rawq) > 0 || s.phase != phaseOpen || s.hbDue
 }
 
-// next appends the next frame to write to dst and returns it. It returns nil
-// when nothing is pending. last reports that the frame is the close frame,
-// after which the receiver must end.
-func (s *session) next(dst []byte) (f []byte, last bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.nextLocked(dst)
-}
+// frameKind tells what a frame is.
+type frameKind uint8
 
-func (s *session) nextLocked(dst []byte) (f []byte, last bool) {
-	switch {
-	case !s.opened:
-		return nil, false
-	case s.raw:
+const (
+	textFrame   frameKind = iota
+	binaryFrame           // a binary message of a raw session
+	lastFrame             // the close frame, after which the receiver must end
+)
+
+// nextLocked appends the next frame to write to dst and returns it with its
+// kind, or nil when nothing is pending.
+func (s *session) nextLocked(dst []byte) (f []byte, k frameKind) {
+	switch s.out {
+	case outHeld:
+		return nil, textFrame
+	case outOpenDue:
+		s.out = outFlowing
+		return append(dst, frame.Open...), textFrame
+	}
+	if s.raw {
 		return s.nextRawLocked(dst)
-	case !s.openSent:
-		s.openSent = true
-		return append(dst, frame.Open...), false
+	}
+	switch {
 	case len(s.pend) > 0:
 		dst = append(dst, 'a', '[')
 		dst = append(dst, s.pend...)
 		dst = append(dst, ']')
 		s.pend = recycle(s.pend)
 		s.hbDue = false
-		return dst, false
-	case s.closed:
-		return append(dst, s.closeFrame...), true
+		return dst, textFrame
+	case s.phase != phaseOpen:
+		return append(dst, s.closeFrame...), lastFrame
 	case s.hbDue:
 		s.hbDue = false
-		return append(dst, frame.Heartbeat...), false
+		return append(dst, frame.Heartbeat...), textFrame
 	}
-	return nil, false
+	return nil, textFrame
 }
 
 // nextRawLocked is nextLocked for raw websocket sessions, which carry one
-// message per frame and no open or heartbeat frames.
-func (s *session) nextRawLocked(dst []byte) (f []byte, last bool) {
+// message per frame and no heartbeat frames; their last frame is empty.
+func (s *session) nextRawLocked(dst []byte) (f []byte, k frameKind) {
 	s.hbDue = false
 	if len(s.rawq) > 0 {
-		dst = append(dst, s.rawq[0]...)
-		s.rawBytes -= len(s.rawq[0])
-		s.rawq[0] = ""
+		m := s.rawq[0]
+		s.rawBytes -= len(m.data)
+		s.rawq[0] = rawMsg{}
 		s.rawq = s.rawq[1:]
 		if len(s.rawq) == 0 {
 			s.rawq = nil
 		}
-		return dst, false
+		if m.binary {
+			return append(dst, m.data...), binaryFrame
+		}
+		return append(dst, m.data...), textFrame
 	}
-	if s.closed {
-		return dst, true
+	if s.phase != phaseOpen {
+		return dst, lastFrame
 	}
-	return nil, false
+	return nil, textFrame
 }
 
 // recycle empties a buffer for reuse, dropping it when it grew large so that
@@ -308,211 +564,11 @@ func recycle(b []byte) []byte {
 	return b[:0]
 }
 
-// send queues msg for the client. enc is msg already encoded as a JSON
-// string, as broadcasts pass it to encode once for every session, or nil.
-func (s *session) send(msg string, enc []byte) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return ErrClosed
-	}
-	if s.raw {
-		msg = frame.ToValidUTF8(msg) // a text frame must hold valid UTF-8
-		s.rawq = append(s.rawq, msg)
-		s.rawBytes += len(msg)
-	} else {
-		if len(s.pend) > 0 {
-			s.pend = append(s.pend, ',')
-		}
-		if enc != nil {
-			s.pend = append(s.pend, enc...)
-		} else {
-			s.pend = frame.AppendString(s.pend, msg)
-		}
-	}
-	if n := len(s.pend) + s.rawBytes; n > s.h.opts.MaxQueuedBytes {
-		s.pend, s.rawq, s.rawBytes = nil, nil, 0
-		drain := s.closeLocked(codeQueueFull, "Outbound queue full")
-		s.mu.Unlock()
-		s.h.logger.LogAttrs(context.Background(), slog.LevelWarn, "sockjs: outbound queue full, session closed",
-			slog.String("prefix", s.h.prefix), slog.String("conn", s.conn.ID()), slog.Int("queued", n))
-		s.h.stats.queueOverflows.Add(1)
-		if drain {
-			go s.drain()
-		}
-		return ErrQueueFull
-	}
-	if s.rcv != nil {
-		s.rcv.wake()
-	}
-	s.mu.Unlock()
-	s.h.stats.messagesOut.Add(1)
-	s.h.stats.bytesOut.Add(uint64(len(msg)))
-	return nil
-}
-
-// closeLocked closes the session: it queues the close frame behind the
-// pending messages and queues EventClosed. It reports whether the caller must
-// see that the events get dispatched (see drainLater and drain).
-func (s *session) closeLocked(code int, reason string) (drain bool) {
-	if s.closed {
-		return false
-	}
-	s.closed = true
-	s.closeFrame = frame.AppendClose(nil, code, reason)
-	s.closeCode, s.closeReason = code, reason
-	s.h.stats.sessionClosed(s.conn.transport, code)
-	if s.hbTimer != nil {
-		s.hbTimer.Stop()
-	}
-	if s.cancel != nil {
-		s.cancel()
-	}
-	if s.rcv != nil {
-		s.rcv.wake()
-	}
-	return s.enqueueLocked(Event{Type: EventClosed})
-}
-
 // closeStatus returns the code and reason of a closed session.
 func (s *session) closeStatus() (int, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.closeCode, s.closeReason
-}
-
-// enqueueLocked queues ev for the callback. It reports whether the caller
-// must start a dispatch (no other goroutine is dispatching).
-func (s *session) enqueueLocked(ev Event) bool {
-	if s.finished {
-		return false
-	}
-	s.events = append(s.events, ev)
-	if s.dispatching {
-		return false
-	}
-	s.dispatching = true
-	return true
-}
-
-// receive hands inbound messages to the callback, in order. The calling
-// goroutine dispatches them itself unless another goroutine already is.
-func (s *session) receive(msgs []string) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return ErrClosed
-	}
-	drain := false
-	for _, m := range msgs {
-		if s.enqueueLocked(Event{Type: EventRecv, Data: m}) {
-			drain = true
-		}
-	}
-	s.mu.Unlock()
-	s.h.stats.messagesIn.Add(uint64(len(msgs)))
-	if drain {
-		s.drain()
-	}
-	return nil
-}
-
-// post queues an EventInfo from any goroutine, dispatched on another
-// goroutine so that the poster never runs the callback.
-func (s *session) post(info any) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return ErrClosed
-	}
-	drain := s.enqueueLocked(Event{Type: EventInfo, Info: info})
-	s.mu.Unlock()
-	if drain {
-		go s.drain()
-	}
-	return nil
-}
-
-// close closes the session on the application's request.
-func (s *session) close(code int, reason string) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return ErrClosed
-	}
-	drain := s.closeLocked(code, reason)
-	s.mu.Unlock()
-	if drain {
-		go s.drain()
-	}
-	return nil
-}
-
-// drain delivers queued events to the callback until the queue is empty. Only
-// the goroutine that set dispatching runs it.
-func (s *session) drain() {
-	for {
-		s.mu.Lock()
-		if len(s.events) == 0 {
-			s.events = s.events[:0]
-			s.dispatching = false
-			s.mu.Unlock()
-			return
-		}
-		ev := s.events[0]
-		s.events[0] = Event{}
-		s.events = s.events[1:]
-		if ev.Type == EventClosed {
-			s.finished = true
-			s.events = nil
-		}
-		s.mu.Unlock()
-
-		s.dispatch(ev)
-		if ev.Type == EventClosed {
-			s.h.sessions.release()
-			code, reason := s.closeStatus()
-			s.logDebug("sockjs: session closed", slog.Int("code", code), slog.String("reason", reason))
-		}
-
-		if ev.Type == EventInit {
-			s.mu.Lock()
-			s.opened = true
-			if s.rcv != nil {
-				s.rcv.wake()
-			}
-			s.mu.Unlock()
-		}
-	}
-}
-
-// dispatch runs the callback for one event. A panic closes the session.
-func (s *session) dispatch(ev Event) {
-	defer func() {
-		if v := recover(); v != nil {
-			s.h.stats.panics.Add(1)
-			s.h.logger.LogAttrs(context.Background(), slog.LevelError, "sockjs: callback panicked",
-				slog.String("prefix", s.h.prefix), slog.String("conn", s.conn.ID()),
-				slog.String("event", ev.Type.String()), slog.String("panic", fmt.Sprint(v)))
-			s.mu.Lock()
-			s.opened = true // the open frame must precede the close frame
-			s.closeLocked(codeServerError, "Internal server error")
-			s.mu.Unlock()
-			// The queued EventClosed is delivered by the drain loop of the caller.
-		}
-	}()
-	s.call(&s.conn, ev)
-}
-
-// logDebug logs a session event at debug level, when enabled.
-func (s *session) logDebug(msg string, attrs ...slog.Attr) {
-	ctx := context.Background()
-	if !s.h.logger.Enabled(ctx, slog.LevelDebug) {
-		return
-	}
-	attrs = append(attrs, slog.String("prefix", s.h.prefix), slog.String("transport", s.conn.transport),
-		slog.String("conn", s.conn.ID()))
-	s.h.logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
 }
 
 // context returns the session's context, made on first use.
@@ -521,9 +577,34 @@ func (s *session) context() context.Context {
 	defer s.mu.Unlock()
 	if s.ctx == nil {
 		s.ctx, s.cancel = context.WithCancel(context.Background())
-		if s.closed {
+		if s.phase != phaseOpen {
 			s.cancel()
 		}
 	}
 	return s.ctx
+}
+
+// logWriteFailure logs a write to the client that failed, once per
+// connection, since the connection ends with it: a warning for a client
+// too slow to take it within WriteTimeout, a debug record for one that went
+// away.
+func (s *session) logWriteFailure(err error) {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		s.h.logger.LogAttrs(context.Background(), slog.LevelWarn, "sockjs: write timed out, client too slow",
+			slog.String("prefix", s.h.prefix), slog.String("transport", string(s.conn.transport)),
+			slog.String("conn", s.conn.ID()), slog.Duration("timeout", s.h.opts.WriteTimeout))
+		return
+	}
+	s.logDebug("sockjs: write failed", slog.String("error", err.Error()))
+}
+
+// logDebug logs a session event at debug level, when enabled.
+func (s *session) logDebug(msg string, attrs ...slog.Attr) {
+	ctx := context.Background()
+	if !s.h.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs = append(attrs, slog.String("prefix", s.h.prefix), slog.String("transport", string(s.conn.transport)),
+		slog.String("conn", s.conn.ID()))
+	s.h.logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
 }

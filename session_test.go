@@ -97,7 +97,7 @@ func TestSessionClosedExactlyOnce(t *testing.T) {
 				c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""), time.Now().Add(time.Second))
 				c.Close()
 				return sid
-			}, 1002, -1},
+			}, 1000, -1},
 		{"client drops websocket", sockjs.Options{}, nil,
 			func(t *testing.T, srv *httptest.Server, _ *sockjs.Handler, _ *wsLog) string {
 				sid := wsSID()
@@ -266,7 +266,7 @@ func TestSessionAfterClose(t *testing.T) {
 			var conn *sockjs.Conn
 			if kind == "raw" {
 				c = wsDial(t, wsURL(srv, "/echo/websocket?"+sid), nil)
-				conn = l.find(t, func(c *sockjs.Conn) bool { return c.Transport() == "rawwebsocket" })
+				conn = l.find(t, func(c *sockjs.Conn) bool { return c.Transport() == sockjs.TransportWebsocketRaw })
 			} else {
 				c = wsOpen(t, srv, sid)
 				conn = l.bySID(t, sid)

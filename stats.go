@@ -14,7 +14,7 @@ type Stats struct {
 	Sessions int
 	// SessionsByTransport counts the sessions not yet closed by the
 	// transport that opened them (a gauge).
-	SessionsByTransport map[string]int
+	SessionsByTransport map[Transport]int
 	// SessionsOpened and SessionsClosed count sessions since the handler
 	// was made.
 	SessionsOpened, SessionsClosed uint64
@@ -37,15 +37,15 @@ type counters struct {
 
 	mu             sync.Mutex
 	opened, closed uint64
-	byTransport    map[string]int
+	byTransport    map[Transport]int
 	byCode         map[int]uint64
 }
 
 // sessionOpened counts a session opened over transport.
-func (c *counters) sessionOpened(transport string) {
+func (c *counters) sessionOpened(transport Transport) {
 	c.mu.Lock()
 	if c.byTransport == nil {
-		c.byTransport = make(map[string]int)
+		c.byTransport = make(map[Transport]int)
 	}
 	c.byTransport[transport]++
 	c.opened++
@@ -53,7 +53,7 @@ func (c *counters) sessionOpened(transport string) {
 }
 
 // sessionClosed counts a session of transport closed with code.
-func (c *counters) sessionClosed(transport string, code int) {
+func (c *counters) sessionClosed(transport Transport, code int) {
 	c.mu.Lock()
 	if c.byCode == nil {
 		c.byCode = make(map[int]uint64)
@@ -82,7 +82,7 @@ func (h *Handler) Stats() Stats {
 	st.ClosedByCode = maps.Clone(c.byCode)
 	c.mu.Unlock()
 	if st.SessionsByTransport == nil {
-		st.SessionsByTransport = map[string]int{}
+		st.SessionsByTransport = map[Transport]int{}
 	}
 	if st.ClosedByCode == nil {
 		st.ClosedByCode = map[int]uint64{}

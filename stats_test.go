@@ -15,7 +15,7 @@ func TestStatsZero(t *testing.T) {
 	t.Parallel()
 	h := sockjs.NewHandler("/echo", (&wsLog{}).callback, 0, sockjs.Options{})
 	assert.Equal(t, sockjs.Stats{
-		SessionsByTransport: map[string]int{},
+		SessionsByTransport: map[sockjs.Transport]int{},
 		ClosedByCode:        map[int]uint64{},
 	}, h.Stats())
 }
@@ -35,7 +35,7 @@ func TestStatsCounters(t *testing.T) {
 	assert.Equal(t, 3, st.Sessions)
 	assert.Equal(t, uint64(3), st.SessionsOpened)
 	assert.Zero(t, st.SessionsClosed)
-	assert.Equal(t, map[string]int{"websocket": 1, "rawwebsocket": 1, "xhr": 1}, st.SessionsByTransport)
+	assert.Equal(t, map[sockjs.Transport]int{"websocket": 1, "websocket-raw": 1, "xhr-polling": 1}, st.SessionsByTransport)
 	assert.Empty(t, st.ClosedByCode)
 
 	// Messages in and out: 2 + 1 + 1 messages of 3 + 4 + 5 bytes, echoed.
@@ -59,9 +59,9 @@ func TestStatsCounters(t *testing.T) {
 	assert.Equal(t, uint64(3), st.SessionsOpened)
 	assert.Equal(t, uint64(2), st.SessionsClosed)
 	assert.Equal(t, map[int]uint64{3001: 1, 1002: 1}, st.ClosedByCode)
-	assert.Equal(t, 1, st.SessionsByTransport["rawwebsocket"])
+	assert.Equal(t, 1, st.SessionsByTransport["websocket-raw"])
 	assert.Zero(t, st.SessionsByTransport["websocket"])
-	assert.Zero(t, st.SessionsByTransport["xhr"])
+	assert.Zero(t, st.SessionsByTransport["xhr-polling"])
 	// The closed xhr session lingers to answer its close frame; the
 	// websocket session is gone with its socket.
 	require.Eventually(t, func() bool { return h.Stats().Sessions == 2 }, wsTimeout, time.Millisecond)

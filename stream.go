@@ -9,22 +9,16 @@ import (
 	"time"
 )
 
-// streamReceiver carries a session's frames over a streaming response
-// (xhr_streaming, eventsource, htmlfile) on a connection taken over from
-// net/http. It keeps no goroutine busy while the session idles: frames are
-// written by a short-lived goroutine when they become pending, and one small
-// goroutine waits for the client to hang up.
-type streamReceiver struct {
+// streamConn is a streaming response (xhr_streaming, eventsource,
+// htmlfile) on a connection taken over from net/http. No goroutine stays
+// busy while its session idles: its pump writes frames on short-lived
+// goroutines, and one small goroutine waits for the client to hang up.
+type streamConn struct {
 	h       *Handler
-	s       *session
+	p       *pump
 	conn    net.Conn
-	encode  encodeFunc
 	chunked bool // HTTP/1.1 chunked framing; HTTP/1.0 responses end with the connection
 	end     sync.Once
-
-	// Guarded by s.mu.
-	flushing bool
-	sent     int
 }
 
 // serveStream serves a streaming response on the hijacked connection. It
@@ -42,26 +36,27 @@ func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request, s *session
 	}
 	brw.Reader.Reset(nil) // the connection ends with this response
 
-	rcv := &streamReceiver{h: h, s: s, conn: conn, encode: encode, chunked: r.ProtoMinor >= 1}
+	c := &streamConn{h: h, conn: conn, chunked: r.ProtoMinor >= 1}
+	c.p = &pump{s: s, conn: c, encode: encode, limit: h.opts.ResponseLimit}
 	h.sessions.hold()
-	head := rcv.head(w.Header(), r.ProtoMinor)
-	head = rcv.chunk(head, prelude)
-	if rcv.write(head) != nil {
-		rcv.finish(false, true)
+	head := c.head(w.Header(), r.ProtoMinor)
+	head = c.chunk(head, prelude)
+	if c.writeRaw(head) != nil {
+		c.close(false, true)
 		s.abandon(created)
 		return true
 	}
-	if s.join(rcv, created) == busy {
-		rcv.write(rcv.chunk(nil, encode(nil, frameAnotherConn)))
-		rcv.finish(false, false)
+	if s.join(c.p, created) == busy {
+		c.write(encode(nil, frameAnotherConn), lastFrame)
+		c.close(false, false)
 		return true
 	}
-	go rcv.watch()
+	go c.watch()
 	return true
 }
 
 // head renders the status line and headers of the response.
-func (rcv *streamReceiver) head(hdr http.Header, minor int) []byte {
+func (c *streamConn) head(hdr http.Header, minor int) []byte {
 	var b bytes.Buffer
 	if minor >= 1 {
 		b.WriteString("HTTP/1.1 200 OK\r\n")
@@ -77,8 +72,8 @@ func (rcv *streamReceiver) head(hdr http.Header, minor int) []byte {
 }
 
 // chunk appends p to dst in the response's framing.
-func (rcv *streamReceiver) chunk(dst, p []byte) []byte {
-	if !rcv.chunked {
+func (c *streamConn) chunk(dst, p []byte) []byte {
+	if !c.chunked {
 		return append(dst, p...)
 	}
 	dst = strconv.AppendInt(dst, int64(len(p)), 16)
@@ -87,67 +82,31 @@ func (rcv *streamReceiver) chunk(dst, p []byte) []byte {
 	return append(dst, '\r', '\n')
 }
 
-// write writes p within the write timeout.
-func (rcv *streamReceiver) write(p []byte) error {
-	rcv.conn.SetWriteDeadline(time.Now().Add(rcv.h.opts.WriteTimeout))
-	_, err := rcv.conn.Write(p)
+// write writes one frame as one chunk.
+func (c *streamConn) write(p []byte, _ frameKind) error {
+	b := getBuf()
+	defer putBuf(b)
+	*b = c.chunk((*b)[:0], p)
+	return c.writeRaw(*b)
+}
+
+// writeRaw writes p within the write timeout.
+func (c *streamConn) writeRaw(p []byte) error {
+	c.conn.SetWriteDeadline(time.Now().Add(c.h.opts.WriteTimeout))
+	_, err := c.conn.Write(p)
 	return err
 }
 
-// wake starts a writer unless one runs. Called with s.mu held.
-func (rcv *streamReceiver) wake() {
-	if !rcv.flushing {
-		rcv.flushing = true
-		go rcv.flush()
-	}
-}
-
-// flush writes pending frames, each as one chunk, until none is left or the
-// response is done.
-func (rcv *streamReceiver) flush() {
-	s := rcv.s
-	fb, eb, ob := getBuf(), getBuf(), getBuf()
-	defer putBuf(fb)
-	defer putBuf(eb)
-	defer putBuf(ob)
-	for {
-		s.mu.Lock()
-		if s.rcv != rcv { // detached: the client went away
-			s.mu.Unlock()
-			return
-		}
-		f, last := s.nextLocked((*fb)[:0])
-		if f == nil {
-			rcv.flushing = false
-			s.mu.Unlock()
-			return
-		}
-		s.mu.Unlock()
-		*fb = f
-		*eb = rcv.encode((*eb)[:0], f)
-		*ob = rcv.chunk((*ob)[:0], *eb)
-		if err := rcv.write(*ob); err != nil {
-			rcv.finish(true, true)
-			return
-		}
-		s.mu.Lock()
-		rcv.sent += len(*eb)
-		done := last || rcv.sent >= rcv.h.opts.ResponseLimit
-		s.mu.Unlock()
-		if done {
-			rcv.finish(true, false)
-			return
-		}
-	}
-}
+// finish ends the response once its pump is done with it.
+func (c *streamConn) finish(err error) { c.close(true, err != nil) }
 
 // watch waits for the client to hang up, which no write may reveal for a
 // long time.
-func (rcv *streamReceiver) watch() {
+func (c *streamConn) watch() {
 	var b [1]byte
 	for {
-		if _, err := rcv.conn.Read(b[:]); err != nil {
-			rcv.finish(true, true)
+		if _, err := c.conn.Read(b[:]); err != nil {
+			c.close(true, true)
 			return
 		}
 		// A client that sends more is pipelining, which ends with the
@@ -155,17 +114,22 @@ func (rcv *streamReceiver) watch() {
 	}
 }
 
-// finish ends the response once: it detaches from the session (an aborted
-// response closes it), ends the chunked body, and closes the connection.
-func (rcv *streamReceiver) finish(attached, aborted bool) {
-	rcv.end.Do(func() {
+// close ends the response once: it detaches its pump from the session (an
+// aborted response closes the session), ends the chunked body, and closes
+// the connection.
+func (c *streamConn) close(attached, aborted bool) {
+	c.end.Do(func() {
 		if attached {
-			rcv.s.detach(rcv, aborted)
+			if aborted {
+				c.p.s.detach(c.p, CloseInterrupted, reasonInterrupted)
+			} else {
+				c.p.s.detach(c.p, 0, "")
+			}
 		}
-		if rcv.chunked && !aborted {
-			rcv.write([]byte("0\r\n\r\n"))
+		if c.chunked && !aborted {
+			c.writeRaw([]byte("0\r\n\r\n"))
 		}
-		rcv.conn.Close()
-		rcv.h.sessions.release()
+		c.conn.Close()
+		c.h.sessions.release()
 	})
 }

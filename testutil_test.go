@@ -3,6 +3,7 @@ package sockjs_test
 import (
 	"bufio"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -193,3 +194,6 @@ func (s *stream) eof(t *testing.T) {
 		t.Fatal("response did not end within 5s")
 	}
 }
+
+// discardLogger drops the logs of tests that provoke errors on purpose.
+var discardLogger = slog.New(slog.DiscardHandler)

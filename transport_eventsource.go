@@ -1,12 +1,10 @@
 package sockjs
 
-import (
-	"net/http"
+import "github.com/gosockjs/sockjs/internal/frame"
 
-	"github.com/gosockjs/sockjs/internal/frame"
-)
-
-// eventSource serves GET .../eventsource.
-func (h *Handler) eventSource(w http.ResponseWriter, r *http.Request, sid string) {
-	h.serveReceiver(w, r, sid, "eventsource", contentEvents, true, frame.EventSourcePrelude, frame.AppendEventSource)
-}
+// eventSourceTransport is GET .../eventsource: frames as server-sent events
+// until the response limit.
+var eventSourceTransport = transport{name: "eventsource", id: TransportEventSource, uses: setOf(TransportEventSource), kind: streaming,
+	method: get, allow: "GET", provesOrigin: true,
+	contentType: contentEvents, prelude: constant(frame.EventSourcePrelude), encoder: always(frame.AppendEventSource),
+	serve: (*Handler).serveReceiver}

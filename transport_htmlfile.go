@@ -1,16 +1,10 @@
 package sockjs
 
-import (
-	"net/http"
+import "github.com/gosockjs/sockjs/internal/frame"
 
-	"github.com/gosockjs/sockjs/internal/frame"
-)
-
-// htmlFile serves GET .../htmlfile?c=callback.
-func (h *Handler) htmlFile(w http.ResponseWriter, r *http.Request, sid string) {
-	cb, ok := callbackParam(w, r)
-	if !ok {
-		return
-	}
-	h.serveReceiver(w, r, sid, "htmlfile", contentHTML, true, frame.HTMLFilePrelude(cb), frame.AppendHTMLFile)
-}
+// htmlfileTransport is GET .../htmlfile?c=callback: a page that hands each
+// frame to the callback of its parent window, until the response limit.
+var htmlfileTransport = transport{name: "htmlfile", id: TransportHTMLFile, uses: setOf(TransportHTMLFile), kind: streaming,
+	method: get, allow: "GET",
+	contentType: contentHTML, callback: true, prelude: frame.HTMLFilePrelude, encoder: always(frame.AppendHTMLFile),
+	serve: (*Handler).serveReceiver}

@@ -8,6 +8,19 @@ import (
 	"github.com/gosockjs/sockjs/internal/frame"
 )
 
+// jsonpPolling is GET .../jsonp?c=callback: one frame per response, as a
+// call of the callback.
+var jsonpPolling = transport{name: "jsonp", id: TransportJSONPPolling, uses: setOf(TransportJSONPPolling), kind: polling,
+	method: get, allow: "GET",
+	contentType: contentJS, callback: true, encoder: jsonpEncoder,
+	serve: (*Handler).serveReceiver}
+
+// jsonpSend is POST .../jsonp_send: messages as a form field "d" or as the
+// raw body.
+var jsonpSend = transport{name: "jsonp_send", uses: setOf(TransportJSONPPolling), kind: sending,
+	method: post, allow: "POST",
+	serve: (*Handler).jsonpSendMessages}
+
 // callbackParam returns the JSONP or htmlfile callback name of r, taken from
 // the "c" or "callback" query parameter. It answers the request itself with
 // 500 when the name is missing or not a plain JavaScript name path.
@@ -42,20 +55,14 @@ func validCallback(cb string) bool {
 	return true
 }
 
-// jsonpPolling serves GET .../jsonp?c=callback: one frame per response, as
-// a call of the callback with the frame as a JavaScript string.
-func (h *Handler) jsonpPolling(w http.ResponseWriter, r *http.Request, sid string) {
-	cb, ok := callbackParam(w, r)
-	if !ok {
-		return
-	}
-	encode := func(dst, f []byte) []byte { return frame.AppendJSONP(dst, cb, f) }
-	h.serveReceiver(w, r, sid, "jsonp", contentJS, false, nil, encode)
+// jsonpEncoder writes a frame of a JSONP polling response: a call of the
+// callback with the frame as a JavaScript string.
+func jsonpEncoder(cb string) encodeFunc {
+	return func(dst, f []byte) []byte { return frame.AppendJSONP(dst, cb, f) }
 }
 
-// jsonpSend serves POST .../jsonp_send: messages as a form field "d" or as
-// the raw body.
-func (h *Handler) jsonpSend(w http.ResponseWriter, r *http.Request, sid string) {
+// jsonpSendMessages serves jsonp_send.
+func (h *Handler) jsonpSendMessages(w http.ResponseWriter, r *http.Request, sid string, _ *transport) {
 	hdr := w.Header()
 	h.setCookie(hdr, r)
 	body, ok := h.readBody(w, r)

@@ -4,11 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -16,108 +12,14 @@ import (
 	"github.com/gosockjs/sockjs/internal/hixie76"
 )
 
-// errInvalidUTF8 is returned by wsConn.readMessage for a text message that
-// is not valid UTF-8, which fails the connection with 1007.
-var errInvalidUTF8 = errors.New("sockjs: invalid UTF-8 in websocket text message")
-
-// reasonInvalidUTF8 is the reason of the close that errInvalidUTF8 causes.
-const reasonInvalidUTF8 = "Invalid UTF-8 in text frame"
-
-// closeGrace is how long the server waits for the client's reply to its
-// websocket close frame before it drops the connection.
-const closeGrace = time.Second
-
-// wsConn is a websocket connection of either protocol version: RFC 6455
-// (gorilla) or the hixie-76 draft that old proxies still speak.
-type wsConn interface {
-	// readMessage returns the next data message, or errInvalidUTF8 for
-	// one that is not valid UTF-8.
-	readMessage() ([]byte, error)
-	writeMessage(p []byte) error
-	writeClose(code int, reason string) error
-	ping() error
-	// extendReadDeadline moves the read deadline to t, unless the
-	// connection is closing; closing gives the peer closeGrace to answer.
-	extendReadDeadline(t time.Time)
-	closing()
-	close()
-}
-
-// wsUpgrader turns requests into websocket connections.
-type wsUpgrader struct {
-	u            websocket.Upgrader
-	writeTimeout time.Duration
-	readTimeout  time.Duration
-	readLimit    int64
-}
-
-func newWSUpgrader(h *Handler) wsUpgrader {
-	return wsUpgrader{
-		u: websocket.Upgrader{
-			// The handler applied its origin policy before upgrading.
-			CheckOrigin:     func(*http.Request) bool { return true },
-			WriteBufferPool: &sync.Pool{},
-			ReadBufferSize:  1024,
-		},
-		writeTimeout: h.opts.WriteTimeout,
-		readTimeout:  h.opts.HeartbeatDelay + h.opts.PongTimeout,
-		readLimit:    int64(h.opts.MaxMessageSize),
-	}
-}
-
-// upgrade checks that r asks for a websocket and upgrades it. It answers
-// the request itself when that fails.
-func (u *wsUpgrader) upgrade(w http.ResponseWriter, r *http.Request) (wsConn, bool) {
-	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-		fail(w, http.StatusBadRequest, `Can "Upgrade" only to "WebSocket".`)
-		return nil, false
-	}
-	if !headerHasToken(r.Header, "Connection", "upgrade") {
-		fail(w, http.StatusBadRequest, "Not a valid websocket request")
-		return nil, false
-	}
-	if hixie76.IsRequest(r) {
-		c, err := hixie76.Upgrade(w, r)
-		if err != nil {
-			return nil, false
-		}
-		c.SetReadLimit(u.readLimit)
-		x := &hixieConn{c: c, timeout: u.writeTimeout}
-		x.rd.set = c.SetReadDeadline
-		return x, true
-	}
-	c, err := u.u.Upgrade(w, r, nil)
-	if err != nil {
-		return nil, false // gorilla answered the request
-	}
-	c.SetReadLimit(u.readLimit)
-	gc := &gorillaConn{c: c, writeTimeout: u.writeTimeout}
-	gc.rd.set = c.SetReadDeadline
-	c.SetPongHandler(func(string) error {
-		gc.rd.extend(time.Now().Add(u.readTimeout))
-		return nil
-	})
-	return gc, true
-}
-
-// headerHasToken reports whether a comma-separated header lists token.
-func headerHasToken(h http.Header, name, token string) bool {
-	for _, v := range h.Values(name) {
-		for _, t := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// sockjsWebsocket serves GET .../websocket: SockJS frames over a websocket.
+// websocketTransport is GET .../websocket: SockJS frames over a websocket.
 // A websocket session has no place in the session registry's id space: it
 // lives and ends with its socket.
-func (h *Handler) sockjsWebsocket(w http.ResponseWriter, r *http.Request, sid string) {
-	h.serveWebsocket(w, r, false)
-}
+var websocketTransport = transport{name: "websocket", id: TransportWebsocket, uses: setOf(TransportWebsocket), kind: websocketKind,
+	method: get, allow: "GET", provesOrigin: true,
+	serve: func(h *Handler, w http.ResponseWriter, r *http.Request, _ string, _ *transport) {
+		h.serveWebsocket(w, r, false)
+	}}
 
 // rawWebsocket serves GET <prefix>/websocket: one message per websocket
 // frame, with no SockJS framing.
@@ -133,308 +35,162 @@ func (h *Handler) rawWebsocket(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) serveWebsocket(w http.ResponseWriter, r *http.Request, raw bool) {
-	if h.opts.DisableWebsocket {
+	id := TransportWebsocket
+	if raw {
+		id = TransportWebsocketRaw
+	}
+	if !h.served.has(id) {
 		http.NotFound(w, r)
 		return
 	}
-	name := "websocket"
-	if raw {
-		name = "rawwebsocket"
+	identity, ok := h.authenticate(w, r)
+	if !ok {
+		return
 	}
-	s := h.newSession("", name, r, raw)
+	s := h.newSession("", id, r, raw, identity)
 	if !h.sessions.addAnon(s, h.opts.MaxSessions, h.closing) {
 		h.unavailable(w)
 		return
 	}
-	c, ok := h.upgrader.upgrade(w, r)
+	c, ok := h.upgrader.upgrade(w, r, raw && h.opts.BinaryMessages)
 	if !ok {
 		h.sessions.remove(s)
 		h.sessions.release()
 		return
 	}
 	h.sessions.hold()
-	rcv := &wsReceiver{s: s, c: c}
-	s.attach(rcv)
-	rcv.run(nil)
+	sc := &socket{c: c, raw: raw}
+	sc.p = &pump{s: s, conn: sc}
+	s.attach(sc.p)
+	sc.p.hold()
+	s.start()
+	sc.p.release()
 	// The handler's goroutine carries net/http's deep stack; a fresh one
 	// reads the socket on a small stack that the runtime can keep small
 	// while the session idles.
-	go rcv.readLoop(h)
+	go sc.readLoop(h)
+}
+
+// socket is the websocket of a session. It has no writing goroutine of its
+// own: its reader writes what its callbacks queued, and its pump writes
+// what other goroutines queued on short-lived ones.
+type socket struct {
+	c   wsConn
+	p   *pump
+	raw bool
 }
 
 // readLoop reads the websocket until it closes, handing the messages to
 // the session, and then ends the session.
-func (r *wsReceiver) readLoop(h *Handler) {
+func (sc *socket) readLoop(h *Handler) {
 	defer h.sessions.release()
-	c, s := r.c, r.s
+	c, s := sc.c, sc.p.s
 	defer c.close()
 	var msgs []string
 	var deadlineSet time.Time
 	for {
 		// The read deadline only finds dead peers, so it moves at most once
 		// a second rather than once a message.
-		if now := time.Now(); now.Sub(deadlineSet) > time.Second {
+		if now := time.Now(); h.upgrader.readTimeout > 0 && now.Sub(deadlineSet) > time.Second {
 			c.extendReadDeadline(now.Add(h.upgrader.readTimeout))
 			deadlineSet = now
 		}
-		p, err := c.readMessage()
-		if errors.Is(err, errInvalidUTF8) {
-			// RFC 6455 section 8.1: fail the connection.
-			c.writeClose(codeInvalidData, reasonInvalidUTF8)
-			s.detachClosing(r, codeInvalidData, reasonInvalidUTF8)
-			return
+		p, binary, err := c.readMessage()
+		if err == nil {
+			msgs, err = sc.decode(msgs[:0], p)
 		}
 		if err != nil {
-			break
+			code, reason, reply := closeCause(err)
+			if reply {
+				c.writeClose(code, reason)
+			}
+			s.detach(sc.p, code, reason)
+			return
 		}
-		if s.raw {
-			msgs = append(msgs[:0], string(p))
-		} else {
-			if len(p) == 0 {
-				continue
-			}
-			msgs, err = frame.DecodeMessages(msgs[:0], p)
-			if err != nil {
-				c.writeClose(websocket.CloseUnsupportedData, "Broken JSON encoding.")
-				break
-			}
+		if len(msgs) == 0 {
+			continue
 		}
 		h.stats.bytesIn.Add(uint64(msgBytes(msgs)))
-		r.run(msgs)
+		sc.p.hold()
+		s.receive(msgs, binary)
+		sc.p.release()
 	}
-	s.detach(r, true)
 }
 
-// wsReceiver carries a session's frames over a websocket. It has no
-// goroutine of its own: the reading goroutine writes what its callbacks
-// queued, and a short-lived goroutine writes what other goroutines queued.
-type wsReceiver struct {
-	s *session
-	c wsConn
+// errBrokenJSON is returned by socket.decode for a SockJS websocket
+// message that is not a JSON string or array of strings.
+var errBrokenJSON = errors.New("sockjs: broken JSON encoding")
 
-	// Guarded by s.mu.
-	flushing  bool // a goroutine is writing, or the socket is done
-	reading   bool // the reading goroutine is running callbacks
-	wantFlush bool // output became pending while reading was set
+// decode appends the messages that websocket message p carries to dst: p
+// itself on the raw endpoint, the strings of its JSON for SockJS, where an
+// empty message carries none.
+func (sc *socket) decode(dst []string, p []byte) ([]string, error) {
+	if sc.raw {
+		return append(dst, string(p)), nil
+	}
+	if len(p) == 0 {
+		return dst, nil
+	}
+	msgs, err := frame.DecodeMessages(dst, p)
+	if err != nil {
+		return dst, errBrokenJSON
+	}
+	return msgs, nil
 }
 
-// wake starts a writer unless one runs or the reading goroutine will write
-// when its callbacks return. Called with s.mu held.
-func (r *wsReceiver) wake() {
+// closeCause returns the close code and reason that the read error err
+// ends a websocket session with, and whether the server must send them to
+// the client in a close frame of its own.
+func closeCause(err error) (code int, reason string, reply bool) {
+	var ce *websocket.CloseError
 	switch {
-	case r.flushing:
-	case r.reading:
-		r.wantFlush = true
-	default:
-		r.flushing = true
-		go r.flush()
+	case errors.Is(err, errInvalidUTF8):
+		return CloseInvalidUTF8, reasonInvalidUTF8, true // RFC 6455 8.1
+	case errors.Is(err, errBrokenJSON):
+		return CloseBrokenJSON, reasonBrokenJSON, true
+	case errors.Is(err, websocket.ErrReadLimit), errors.Is(err, hixie76.ErrReadLimit):
+		return CloseTooBig, reasonTooBig, false // gorilla replies itself
+	case errors.As(err, &ce) && ce.Code == websocket.CloseNoStatusReceived, errors.Is(err, io.EOF):
+		return CloseNormal, reasonNormal, false // a close frame without a code; hixie-76's closing frame
+	case errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure:
+		return ce.Code, ce.Text, false // gorilla echoes the client's close
 	}
+	return CloseInterrupted, reasonInterrupted, false
 }
 
-// run hands msgs to the session, or starts the session when msgs is nil,
-// running the callback on the reading goroutine, and then writes what
-// became pending.
-func (r *wsReceiver) run(msgs []string) {
-	s := r.s
-	s.mu.Lock()
-	r.reading = true
-	s.mu.Unlock()
-	if msgs == nil {
-		s.start()
-	} else {
-		s.receive(msgs)
+// write writes one frame as a text message. The close frame goes out as
+// the session's close frame (for SockJS) and a websocket close with the
+// same code, after which the client has closeGrace to answer before the
+// reader drops the connection.
+func (sc *socket) write(p []byte, k frameKind) error {
+	if k != lastFrame {
+		return sc.c.writeMessage(p, k == binaryFrame)
 	}
-	s.mu.Lock()
-	r.reading = false
-	want := r.wantFlush && !r.flushing
-	r.wantFlush = false
-	if want {
-		r.flushing = true
-	}
-	s.mu.Unlock()
-	if want {
-		r.flush()
-	}
-}
-
-// flush writes pending frames until none is left.
-func (r *wsReceiver) flush() {
-	s := r.s
-	fb := getBuf()
-	defer putBuf(fb)
-	for {
-		s.mu.Lock()
-		f, last := s.nextLocked((*fb)[:0])
-		if f == nil {
-			r.flushing = false
-			s.mu.Unlock()
-			return
-		}
-		s.mu.Unlock()
-		*fb = f
-		if last {
-			r.closeSocket(f)
-			return // flushing stays set: nothing more goes out
-		}
-		if err := r.c.writeMessage(f); err != nil {
-			r.c.close() // the reading goroutine ends the session
-			return
+	if !sc.raw {
+		if err := sc.c.writeMessage(p, false); err != nil {
+			return err
 		}
 	}
-}
-
-// closeSocket sends the session's close frame and a websocket close, then
-// gives the client closeGrace to answer before the reading goroutine drops
-// the connection.
-func (r *wsReceiver) closeSocket(f []byte) {
-	code, reason := r.s.closeStatus()
-	if !r.s.raw {
-		if r.c.writeMessage(f) != nil {
-			r.c.close()
-			return
-		}
-	}
+	code, reason := sc.p.s.closeStatus()
 	if !validCloseCode(code) {
 		code, reason = websocket.CloseNormalClosure, ""
 	}
-	r.c.writeClose(code, reason)
-	r.c.closing()
+	sc.c.writeClose(code, reason)
+	sc.c.closing()
+	return nil
 }
 
-// validCloseCode reports whether code may be sent in a websocket close frame.
-func validCloseCode(code int) bool {
-	switch {
-	case code >= 3000 && code <= 4999:
-		return true
-	case code == 1000, code == 1001, code == 1002, code == 1003, code == 1007,
-		code == 1008, code == 1009, code == 1010, code == 1011, code == 1012, code == 1013:
-		return true
+// finish drops a socket that a write failed on; the reader then ends the
+// session.
+func (sc *socket) finish(err error) {
+	if err != nil {
+		sc.c.close()
 	}
-	return false
 }
 
 // ping probes the peer; called by the heartbeat timer, outside any lock.
-func (r *wsReceiver) ping() {
-	if r.c.ping() != nil {
-		r.c.close()
+func (sc *socket) ping() {
+	if sc.c.ping() != nil {
+		sc.c.close()
 	}
 }
-
-// readDeadline moves a connection's read deadline from two goroutines: the
-// reader extends it while the peer lives, the closer shortens it once. A
-// shortened deadline is never undone: the reader re-checks after extending.
-type readDeadline struct {
-	set       func(time.Time) error
-	isClosing atomic.Bool
-}
-
-func (d *readDeadline) extend(t time.Time) {
-	d.set(t)
-	if d.isClosing.Load() {
-		d.set(time.Now().Add(closeGrace))
-	}
-}
-
-func (d *readDeadline) close() {
-	d.isClosing.Store(true)
-	d.set(time.Now().Add(closeGrace))
-}
-
-// gorillaConn is an RFC 6455 websocket.
-type gorillaConn struct {
-	c            *websocket.Conn
-	writeTimeout time.Duration
-	rd           readDeadline
-	buf          []byte    // the last message read; reused by the next read
-	wdl          time.Time // the write deadline set; only the one writer touches it
-}
-
-// readMessage returns the next data message. The slice is valid until the
-// next call.
-func (g *gorillaConn) readMessage() ([]byte, error) {
-	for {
-		t, r, err := g.c.NextReader()
-		if err != nil {
-			return nil, err
-		}
-		if t != websocket.TextMessage && t != websocket.BinaryMessage {
-			continue
-		}
-		g.buf = g.buf[:0]
-		for {
-			if len(g.buf) == cap(g.buf) {
-				g.buf = append(g.buf, 0)[:len(g.buf)]
-			}
-			n, err := r.Read(g.buf[len(g.buf):cap(g.buf)])
-			g.buf = g.buf[:len(g.buf)+n]
-			if err == io.EOF {
-				p := g.buf
-				if cap(g.buf) > 64<<10 {
-					g.buf = nil // do not pin a large message's buffer
-				}
-				// Fragments may split a character: check the whole message.
-				if !utf8.Valid(p) {
-					return nil, errInvalidUTF8
-				}
-				return p, nil
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-	}
-}
-
-// writeMessage writes p as one text message. The write deadline moves only
-// when less than half the timeout is left, sparing a timer update per
-// message.
-func (g *gorillaConn) writeMessage(p []byte) error {
-	if now := time.Now(); g.wdl.Sub(now) < g.writeTimeout/2 {
-		g.wdl = now.Add(g.writeTimeout)
-		g.c.SetWriteDeadline(g.wdl)
-	}
-	return g.c.WriteMessage(websocket.TextMessage, p)
-}
-
-func (g *gorillaConn) writeClose(code int, reason string) error {
-	msg := websocket.FormatCloseMessage(code, reason)
-	return g.c.WriteControl(websocket.CloseMessage, msg, time.Now().Add(g.writeTimeout))
-}
-
-func (g *gorillaConn) ping() error {
-	return g.c.WriteControl(websocket.PingMessage, nil, time.Now().Add(g.writeTimeout))
-}
-
-func (g *gorillaConn) extendReadDeadline(t time.Time) { g.rd.extend(t) }
-func (g *gorillaConn) closing()                       { g.rd.close() }
-func (g *gorillaConn) close()                         { g.c.Close() }
-
-// hixieConn is a hixie-76 websocket.
-type hixieConn struct {
-	c       *hixie76.Conn
-	rd      readDeadline
-	timeout time.Duration
-}
-
-func (x *hixieConn) readMessage() ([]byte, error) {
-	m, err := x.c.ReadMessage()
-	if errors.Is(err, hixie76.ErrInvalidUTF8) {
-		return nil, errInvalidUTF8
-	}
-	return []byte(m), err
-}
-
-func (x *hixieConn) writeMessage(p []byte) error {
-	x.c.SetWriteDeadline(time.Now().Add(x.timeout))
-	return x.c.WriteMessage(string(p))
-}
-
-func (x *hixieConn) writeClose(int, string) error {
-	x.c.SetWriteDeadline(time.Now().Add(x.timeout))
-	return x.c.WriteClose()
-}
-
-func (x *hixieConn) ping() error                    { return nil }
-func (x *hixieConn) extendReadDeadline(t time.Time) { x.rd.extend(t) }
-func (x *hixieConn) closing()                       { x.rd.close() }
-func (x *hixieConn) close()                         { x.c.Close() }

@@ -8,19 +8,26 @@ import (
 	"github.com/gosockjs/sockjs/internal/frame"
 )
 
-// xhrPolling serves POST .../xhr: one frame per response.
-func (h *Handler) xhrPolling(w http.ResponseWriter, r *http.Request, sid string) {
-	h.serveReceiver(w, r, sid, "xhr", contentJS, false, nil, frame.AppendXHR)
-}
+// xhrPolling is POST .../xhr: one frame per response.
+var xhrPolling = transport{name: "xhr", id: TransportXHRPolling, uses: setOf(TransportXHRPolling), kind: polling,
+	method: post, allow: xhrAllow, options: xhrAllow, provesOrigin: true,
+	contentType: contentJS, encoder: always(frame.AppendXHR),
+	serve: (*Handler).serveReceiver}
 
-// xhrStreaming serves POST .../xhr_streaming: frames stream until the
-// response limit.
-func (h *Handler) xhrStreaming(w http.ResponseWriter, r *http.Request, sid string) {
-	h.serveReceiver(w, r, sid, "xhr_streaming", contentJS, true, frame.XHRPrelude, frame.AppendXHR)
-}
+// xhrStreaming is POST .../xhr_streaming: frames until the response limit.
+var xhrStreaming = transport{name: "xhr_streaming", id: TransportXHRStreaming, uses: setOf(TransportXHRStreaming), kind: streaming,
+	method: post, allow: xhrAllow, options: xhrAllow, provesOrigin: true,
+	contentType: contentJS, prelude: constant(frame.XHRPrelude), encoder: always(frame.AppendXHR),
+	serve: (*Handler).serveReceiver}
 
-// xhrSend serves POST .../xhr_send: a JSON array of messages for the session.
-func (h *Handler) xhrSend(w http.ResponseWriter, r *http.Request, sid string) {
+// xhrSend is POST .../xhr_send: a JSON array of messages for the session.
+var xhrSend = transport{name: "xhr_send", kind: sending,
+	uses:   setOf(TransportXHRPolling, TransportXHRStreaming, TransportEventSource, TransportHTMLFile),
+	method: post, allow: xhrAllow, options: xhrAllow, provesOrigin: true,
+	serve: (*Handler).xhrSendMessages}
+
+// xhrSendMessages serves xhr_send.
+func (h *Handler) xhrSendMessages(w http.ResponseWriter, r *http.Request, sid string, _ *transport) {
 	hdr := w.Header()
 	setCORS(hdr, r)
 	h.setCookie(hdr, r)
@@ -76,7 +83,7 @@ func (h *Handler) deliver(w http.ResponseWriter, sid string, body []byte) bool {
 		return false
 	}
 	h.stats.bytesIn.Add(uint64(msgBytes(msgs)))
-	if s.receive(msgs) != nil {
+	if s.receive(msgs, false) != nil {
 		http.NotFound(w, nil)
 		return false
 	}

@@ -119,50 +119,131 @@
     }
   }
 
-  // echo sends every message of list and checks that the same come back, in order.
-  async function echo(st, list) {
-    var start = st.msgs.length;
-    list.forEach(function (m) { st.sock.send(m); });
-    function firstMismatch() {
-      var got = st.msgs.slice(start);
-      for (var i = 0; i < list.length; i++) {
-        if (got[i] !== list[i]) {
-          return new Fail("echo #" + i + " of " + list.length + ": " + show(list[i]) + " (" + list[i].length + " chars)",
-            i >= got.length ? "nothing" : show(got[i]) + " (" + got[i].length + " chars)");
-        }
-      }
-      return null;
+  // WINDOW bounds the code units sent and not yet echoed, so that a batch
+  // the client sends in one request stays far below the server's 1 MiB
+  // MaxMessageSize, even escaped and percent-encoded in a jsonp_send form.
+  var WINDOW = 32768;
+
+  function hex(c) {
+    return "0x" + ("000" + c.toString(16)).slice(-4);
+  }
+
+  // difference tells how got differs from want, code unit by code unit, or
+  // returns "" when they are equal.
+  function difference(want, got) {
+    if (got === want) {
+      return "";
     }
+    if (typeof got !== "string") {
+      return show(got);
+    }
+    var i = 0;
+    while (i < want.length && i < got.length && want.charCodeAt(i) === got.charCodeAt(i)) {
+      i++;
+    }
+    var at = function (s) { return i < s.length ? hex(s.charCodeAt(i)) : "the end"; };
+    var around = function (s) { return show(s.slice(Math.max(0, i - 8), i + 8), 60); };
+    return "first difference at code unit " + i + ": expected " + at(want) + ", got " + at(got) +
+      " (lengths " + want.length + " and " + got.length + "; around it expected " + around(want) + ", got " + around(got) + ")";
+  }
+
+  // mismatch compares got, from st, with want message by message and
+  // describes the first difference, or returns null.
+  function mismatch(st, what, want, got) {
+    function label(i) {
+      return what + " #" + i + " of " + want.length + " over " + st.transport + " with sockjs-client " + SockJS.version;
+    }
+    for (var i = 0; i < want.length; i++) {
+      if (i >= got.length) {
+        return new Fail(label(i) + " (" + want[i].length + " code units)", "nothing (" + got.length + " arrived)");
+      }
+      var d = difference(want[i], got[i]);
+      if (!d) {
+        continue;
+      }
+      // a message that arrived in the place of a later one: the ones
+      // between were lost (as when the client drops a frame it cannot parse)
+      var j = want.indexOf(got[i], i + 1);
+      if (j > i && (i + 1 >= got.length || got[i + 1] === want[j + 1])) {
+        return new Fail(label(i) + " (" + want[i].length + " code units)", "nothing: " +
+          (j === i + 1 ? "it is" : "#" + i + " to #" + (j - 1) + " are") + " missing, the next to arrive was #" + j);
+      }
+      return new Fail(label(i) + " unchanged", d);
+    }
+    return null;
+  }
+
+  // explain turns a failed wait for want, the messages from index start
+  // on, into the first wrong or missing one.
+  function explain(e, st, what, want, start) {
+    var m = mismatch(st, what, want, st.msgs.slice(start));
+    if (m && e instanceof Fail) {
+      m.got += "; then " + e.got;
+    }
+    return m || e;
+  }
+
+  // received waits until the messages from index start on are as many as
+  // want, then requires them equal to want.
+  async function received(st, start, want, what) {
     try {
-      await st.until(list.length + " echoed message" + (list.length === 1 ? "" : "s"), function () {
-        return st.msgs.length - start >= list.length;
+      await st.until(want.length + " " + what + (want.length === 1 ? "" : "s"), function () {
+        return st.msgs.length - start >= want.length;
       });
     } catch (e) {
-      // say which message went wrong, if one did, rather than only how many came
-      var m = firstMismatch();
-      if (m && e instanceof Fail) {
-        m.got += "; then " + e.got;
+      throw explain(e, st, what, want, start);
+    }
+    var bad = mismatch(st, what, want, st.msgs.slice(start));
+    if (bad) {
+      throw bad;
+    }
+    st.accounted = start + want.length;
+  }
+
+  // echo sends every message of list, keeping at most WINDOW code units
+  // unanswered, and checks that the same come back, in order.
+  async function echo(st, list, what) {
+    what = what || "echo";
+    var start = st.msgs.length;
+    var ends = [0]; // ends[i]: code units of list[0:i], counting 1 more for each message
+    list.forEach(function (m, i) { ends.push(ends[i] + m.length + 1); });
+    var sent = 0;
+    while (sent < list.length) {
+      var back = Math.min(st.msgs.length - start, sent);
+      while (sent < list.length && (sent === back || ends[sent + 1] - ends[back] <= WINDOW)) {
+        st.sock.send(list[sent++]);
       }
-      throw m || e;
+      if (sent === list.length) {
+        break;
+      }
+      try {
+        await st.until("an echo of message #" + back + " of " + list.length, function () { return st.msgs.length - start > back; });
+      } catch (e) {
+        throw explain(e, st, what, list, start);
+      }
     }
-    var mismatch = firstMismatch();
-    if (mismatch) {
-      throw mismatch;
-    }
-    await sleep(50);
-    if (st.msgs.length - start !== list.length) {
-      throw new Fail(list.length + " echoes", (st.msgs.length - start) + ", extra " + show(st.msgs[start + list.length]));
-    }
+    await received(st, start, list, what);
   }
 
   function sleep(ms) {
     return new Promise(function (r) { setTimeout(r, ms); });
   }
 
+  // noneMore checks, after a moment, that no message came after those the
+  // case expected.
+  async function noneMore(st) {
+    await sleep(50);
+    if (st.accounted !== undefined && st.msgs.length > st.accounted) {
+      throw new Fail("no message after the " + st.accounted + " expected", (st.msgs.length - st.accounted) + " more, the first " + show(st.msgs[st.accounted]));
+    }
+  }
+
+  // closeNormally checks that no more messages came, then closes st.
   async function closeNormally(st) {
     if (st.closed) {
       return;
     }
+    await noneMore(st);
     st.sock.close();
     await st.until("close 1000", function () { return !!st.closed; }, true);
   }
@@ -298,6 +379,7 @@
     var st = connect(o, "echo", o.transport);
     await opened(st, o.transport);
     await echo(st, ["before close"]);
+    await noneMore(st);
     st.sock.close();
     await st.until("close", function () { return !!st.closed; }, true);
     var c = st.closed;
@@ -384,6 +466,76 @@
       throw new Fail("a fallback transport", "websocket");
     }
     await echo(st, ["no websocket here", special[6]]);
+    await closeNormally(st);
+    return { transport: st.transport };
+  };
+
+  // auth: /auth_echo lets a session open only with ?token=good in the URL
+  // given to SockJS, which the client keeps on every request; it greets the
+  // user that Authenticate named. A bad or missing token is refused on the
+  // first request, and the client gives up without opening.
+  cases.auth = async function (o) {
+    var st = connect(o, "auth_echo?token=good", o.transport);
+    await opened(st, o.transport);
+    await st.until("a greeting", function () { return st.msgs.length >= 1; });
+    if (st.msgs[0] !== "hello alice") {
+      throw new Fail("greeting \"hello alice\"", show(st.msgs[0]));
+    }
+    await echo(st, ["sent with a token", "and another \u2603"]);
+    await closeNormally(st);
+    var refusals = [];
+    var tokens = ["bad", ""];
+    for (var i = 0; i < tokens.length; i++) {
+      var r = connect(o, "auth_echo" + (tokens[i] ? "?token=" + tokens[i] : ""), o.transport);
+      await r.until("a refusal", function () { return !!r.closed; }, true);
+      if (r.opened || r.msgs.length) {
+        throw new Fail("no open and no message with token " + show(tokens[i]), summary(r));
+      }
+      refusals.push(r.closed.code + " " + r.closed.reason);
+    }
+    return { transport: st.transport, refusals: refusals };
+  };
+
+  // fallback: /polling_only_echo serves xhr-polling and jsonp-polling only;
+  // a client left to choose tries the others, which answer 404, and ends up
+  // polling (over xhr, directly or from its iframe, as its timing allows).
+  cases.fallback = async function (o) {
+    var st = connect(o, "polling_only_echo", null);
+    await st.until("open", function () { return st.opened; });
+    if (["xhr-polling", "iframe-xhr-polling", "jsonp-polling"].indexOf(st.transport) < 0) {
+      throw new Fail("a polling transport", show(st.transport));
+    }
+    await echo(st, ["fell back"]);
+    await closeNormally(st);
+    return { transport: st.transport };
+  };
+
+  // units: every UTF-16 code unit, lone surrogates included, in 64
+  // messages of 1024 consecutive units, echoed back.
+  cases.units = async function (o) {
+    var list = [];
+    for (var k = 0; k < 0x10000; k += 1024) {
+      var u = [];
+      for (var c = k; c < k + 1024; c++) {
+        u.push(c);
+      }
+      list.push(String.fromCharCode.apply(null, u));
+    }
+    var st = connect(o, "echo", o.transport);
+    await opened(st, o.transport);
+    await echo(st, list, "echo of code units");
+    await closeNormally(st);
+    return { transport: st.transport };
+  };
+
+  // generated: /generated sends the strings of generate.js for o.seed and
+  // o.count; then they are echoed back.
+  cases.generated = async function (o) {
+    var want = window.e2eGenerate(o.seed, o.count);
+    var st = connect(o, "generated", o.transport);
+    await opened(st, o.transport);
+    await received(st, 0, want, "server-to-client message");
+    await echo(st, want, "echo of generated message");
     await closeNormally(st);
     return { transport: st.transport };
   };

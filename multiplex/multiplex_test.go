@@ -302,7 +302,7 @@ func TestChannelClosed(t *testing.T) {
 		t.Fatal("no EventClosed")
 	}
 	require.Equal(t, "t", ch.Topic())
-	require.Equal(t, "websocket", ch.Conn().Transport())
+	require.Equal(t, sockjs.TransportWebsocket, ch.Conn().Transport())
 	require.ErrorIs(t, ch.Send("x"), sockjs.ErrClosed)
 	require.ErrorIs(t, ch.Post("x"), sockjs.ErrClosed)
 	require.ErrorIs(t, ch.Close(), sockjs.ErrClosed)

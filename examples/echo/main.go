@@ -8,11 +8,22 @@
 //	/broadcast                sends every message to every open session
 //	/disabled_websocket_echo  echo without the websocket transports
 //	/cookie_needed_echo       echo that sets the JSESSIONID cookie
+//	/generated                sends the generated test strings on open, then echoes
+//	/auth_echo                echo for ?token=good only (401 without a token, 403 with another)
+//	/polling_only_echo        echo over xhr-polling and jsonp-polling only
 //	/debug/vars               expvar, with every service's Stats under "sockjs"
+//
+// /generated sends, as soon as a session opens, the strings that
+// internal/teststrings generates for -generated-seed and -generated-count
+// (2000 strings of 0 to 32 Ki UTF-16 code units, every kind of code unit,
+// lone surrogates included), then echoes every message as /echo does. The
+// browser suite (e2e/) checks them against the same generator in
+// JavaScript.
 //
 // Usage:
 //
 //	go run ./examples/echo [-addr :8081] [-sockjs-url URL] [-v]
+//	    [-generated-seed N] [-generated-count N]
 package main
 
 import (
@@ -32,6 +43,7 @@ import (
 
 	"github.com/gosockjs/sockjs"
 	"github.com/gosockjs/sockjs/examples/internal/run"
+	"github.com/gosockjs/sockjs/internal/teststrings"
 )
 
 //go:embed index.html
@@ -41,11 +53,13 @@ func main() {
 	addr := flag.String("addr", ":8081", "address to listen on")
 	sockjsURL := flag.String("sockjs-url", sockjs.DefaultSockJSURL, "URL of the sockjs-client script, for the iframe transports and the page at /")
 	verbose := flag.Bool("v", false, "log every request")
+	seed := flag.Uint("generated-seed", teststrings.DefaultSeed, "seed of the strings /generated sends")
+	count := flag.Int("generated-count", teststrings.DefaultCount, "number of strings /generated sends")
 	flag.Parse()
 
 	logger := run.Logger(*verbose)
 
-	srv, err := newServer(*sockjsURL, logger)
+	srv, err := newServer(*sockjsURL, teststrings.Strings(uint32(*seed), *count), logger)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -69,7 +83,7 @@ type server struct {
 	data     struct{ SockJSURL string }
 }
 
-func newServer(sockjsURL string, logger *slog.Logger) (*server, error) {
+func newServer(sockjsURL string, generated []string, logger *slog.Logger) (*server, error) {
 	page, err := template.New("index").Parse(indexHTML)
 	if err != nil {
 		return nil, err
@@ -84,6 +98,12 @@ func newServer(sockjsURL string, logger *slog.Logger) (*server, error) {
 	noWS.DisableWebsocket = true
 	cookie := opts
 	cookie.CookieNeeded = true
+	gen := opts
+	gen.MaxQueuedBytes = 64 << 20 // all of the generated strings are queued at once
+	auth := opts
+	auth.Authenticate = tokenAuth
+	polling := opts
+	polling.Transports = []sockjs.Transport{sockjs.TransportXHRPolling, sockjs.TransportJSONPPolling}
 
 	var broadcast *sockjs.Handler
 	broadcast = sockjs.NewHandler("/broadcast", func(c *sockjs.Conn, ev sockjs.Event, _ struct{}) struct{} {
@@ -100,6 +120,9 @@ func newServer(sockjsURL string, logger *slog.Logger) (*server, error) {
 		broadcast,
 		sockjs.NewHandler("/disabled_websocket_echo", echo, struct{}{}, noWS),
 		sockjs.NewHandler("/cookie_needed_echo", echo, struct{}{}, cookie),
+		sockjs.NewHandler("/generated", sendAll(generated), struct{}{}, gen),
+		sockjs.NewHandler("/auth_echo", greetAndEcho, struct{}{}, auth),
+		sockjs.NewHandler("/polling_only_echo", echo, struct{}{}, polling),
 	}
 	publishStats(s.services)
 	return s, nil
@@ -123,6 +146,39 @@ func echo(c *sockjs.Conn, ev sockjs.Event, st struct{}) struct{} {
 		c.Send(ev.Data)
 	}
 	return st
+}
+
+// sendAll sends msgs as a session opens, then echoes.
+func sendAll(msgs []string) func(*sockjs.Conn, sockjs.Event, struct{}) struct{} {
+	return func(c *sockjs.Conn, ev sockjs.Event, st struct{}) struct{} {
+		if ev.Type == sockjs.EventInit {
+			for _, m := range msgs {
+				c.Send(m)
+			}
+		}
+		return echo(c, ev, st)
+	}
+}
+
+// tokenAuth lets a request open a session when its query string carries
+// token=good, as the user "alice".
+func tokenAuth(r *http.Request) (any, error) {
+	switch tok := r.URL.Query().Get("token"); tok {
+	case "good":
+		return "alice", nil
+	case "":
+		return nil, sockjs.ErrUnauthorized
+	default:
+		return nil, fmt.Errorf("unknown token %q", tok)
+	}
+}
+
+// greetAndEcho greets the authenticated user, then echoes.
+func greetAndEcho(c *sockjs.Conn, ev sockjs.Event, st struct{}) struct{} {
+	if ev.Type == sockjs.EventInit {
+		c.Send(fmt.Sprintf("hello %v", c.Identity()))
+	}
+	return echo(c, ev, st)
 }
 
 // closer closes every session as soon as it opens.

@@ -126,7 +126,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(c.sessions, float64(st.Sessions))
 	for t, n := range st.SessionsByTransport {
-		gauge(c.byTransport, float64(n), t)
+		gauge(c.byTransport, float64(n), string(t))
 	}
 	counter(c.opened, st.SessionsOpened)
 	counter(c.closed, st.SessionsClosed)

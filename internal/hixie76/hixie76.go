@@ -241,14 +241,16 @@ func (c *Conn) SetReadLimit(n int64) {
 
 // ReadMessage reads the next text frame and returns its payload.
 //
-// It returns io.EOF when the peer sends the closing frame or the
-// connection ends cleanly between frames, io.ErrUnexpectedEOF if it ends
-// inside a frame, ErrReadLimit for frames larger than the read limit,
+// It returns io.EOF when the peer sends the closing frame,
+// io.ErrUnexpectedEOF if the connection ends without one, ErrReadLimit for frames larger than the read limit,
 // ErrUnknownFrame for any frame other than a text or closing frame and
 // ErrInvalidUTF8 for text that is not valid UTF-8. After an error the
 // connection should be closed.
 func (c *Conn) ReadMessage() (string, error) {
 	typ, err := c.br.ReadByte()
+	if err == io.EOF {
+		return "", io.ErrUnexpectedEOF // gone without the closing frame
+	}
 	if err != nil {
 		return "", err
 	}

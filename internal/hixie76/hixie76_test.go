@@ -258,7 +258,7 @@ func TestReadMessage(t *testing.T) {
 		want    []string
 		wantErr error
 	}{
-		{"text then clean eof", "\x00a\xff\x00\xff", []string{"a", ""}, io.EOF},
+		{"text then gone without closing", "\x00a\xff\x00\xff", []string{"a", ""}, io.ErrUnexpectedEOF},
 		{"close frame", "\x00x\xff\xff\x00\x00y\xff", []string{"x"}, io.EOF},
 		{"truncated text", "\x00abc", nil, io.ErrUnexpectedEOF},
 		{"truncated length", "\x80\x81", nil, io.ErrUnexpectedEOF},
