@@ -64,21 +64,22 @@ fuzz:
 		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg; \
 	done
 
-## cluster: pubsub against redis-server, three nodes behind nginx (installs both when missing)
+## cluster: pubsub against redis-server (one, a Cluster, Sentinel), three nodes behind nginx and HAProxy (installs them when missing)
 cluster:
 	bash scripts/cluster-test.sh
 
-## e2e: every sockjs-client version of e2e/package.json in headless Chromium against examples/echo, every transport
+## e2e: every sockjs-client version of e2e/package.json in headless Chromium against examples/echo, every transport; multiplex; the chat's history
 e2e:
 	bash e2e/setup.sh
 	node e2e/multiplex.mjs
+	node e2e/chat.mjs
 	node e2e/run.mjs
 
 ## run: the echo test server on :8081
 run:
 	$(GO) run ./examples/echo
 
-## bench: micro benchmarks, then the side-by-side load benchmark (bench/results.md)
+## bench: micro benchmarks, the side-by-side load benchmark (bench/results.md), the cluster fan-out, 3 nodes against 1
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 	bash bench/run.sh

@@ -1,88 +1,68 @@
 // Package pubsub carries messages between the processes of a SockJS
 // deployment, so that a message published on one node reaches the sessions
-// of every node.
+// of every node, and a client that reconnects gets what it missed.
 //
 // A SockJS session lives in the process that created it: a load balancer
-// keeps every request of a session on one node (see the sockjs package
-// documentation), and a node can only write to its own sessions. A service
-// that runs on several nodes therefore needs a bus between them. This
-// package defines that bus as a small interface, Broker, with two
+// keeps every request of a session on one node, and a node can only write to
+// its own sessions. A service that runs on several nodes therefore needs a
+// bus between them. This package defines that bus as a log per channel (a
+// chat room, say), shared by the nodes: the Broker interface, with two
 // implementations:
 //
 //   - Local, in this package: an in-process broker, for a single node, for
 //     tests, and as the reference of the interface's semantics;
 //   - package github.com/gosockjs/sockjs/pubsub/redis, a separate Go module
-//     built on Redis pub/sub (github.com/redis/go-redis), so that this module
-//     does not depend on Redis.
+//     on Redis Streams (github.com/redis/go-redis), so that this module does
+//     not depend on Redis.
 //
-// On top of a Broker, a Relay binds a channel to a Target, typically a
-// *sockjs.Handler: Relay.Publish delivers a message to the local sessions at
-// once and to every other node through the broker, where the relay of each
-// node hands it to Target.Broadcast. The broker carries one envelope per
-// batch of messages and each node decodes it once, so a message is framed
-// once per node, never once per session.
+// On top of a Broker, a Relay is what a node uses: Relay.Publish queues a
+// message for a channel and appends it to the log, retrying while the broker
+// is down; Relay.Subscribe delivers the channel's messages to a Receiver on
+// this node, in log order, each once; Relay.History reads the log after an
+// offset, for a client that reconnects.
 //
-// # Delivery guarantees
+// # Offsets and delivery guarantees
 //
-// Brokers in the style of Redis pub/sub are fire-and-forget: a subscriber
-// that is disconnected when a message is published never sees it. The Relay
-// turns that into guarantees an application can state:
+// Every message of a log has an Offset: consecutive numbers within a log,
+// which the broker assigns when it appends. The offsets make the
+// guarantees:
 //
-//   - Every message reaches each node at most once, and the messages of one
-//     node arrive in the order that node published them, so the messages of
-//     one sender (one session) arrive in order everywhere.
-//   - Every envelope carries the publishing node's id and a sequence number.
-//     A node that misses messages (its subscription was down, the broker
-//     restarted) sees the jump in the sequence at the next message of that
-//     node and reports it through RelayOptions.OnLoss, the logger and
-//     RelayStats. Duplicates (a publish retried after an ambiguous error) are
-//     dropped by the same numbers.
-//   - A publish that fails is retried with backoff while the broker is down,
-//     up to RelayOptions.MaxPending messages; messages beyond that are
-//     dropped and reported, never silently lost. While the relay's own
-//     subscription is down, it holds its messages back until the
-//     subscription is established again, so that they are not published
-//     into a broker that no node has resubscribed to yet.
+//   - Every node delivers the messages of a channel in the same order, the
+//     log's, so the messages of one sender arrive in order everywhere and a
+//     client's "last offset seen" means "everything up to there".
+//   - A node reads a channel from the last offset it delivered, across
+//     broker restarts and dropped connections: nothing is lost within the
+//     log's retained window, and nothing is delivered twice.
+//   - A message is accepted by Relay.Publish (nil error) or refused
+//     (ErrFull, ErrClosed); an accepted one is retried until the broker
+//     takes it, and its retries never append it twice (Batch.Number).
+//   - What is lost anyway is reported, exactly: messages trimmed from the
+//     log before a node read them (LossGap, with their number), a log that
+//     the broker lost (LossReset), messages still queued when Shutdown gave
+//     up (LossDropped). A client that asks for history beyond the window
+//     gets ErrGap.
 //
 // # Deploying on several nodes
 //
 // Run the nodes behind a load balancer that sends every request of a
-// session to the same node. The session id is in every URL,
-// /<prefix>/<server>/<session>/<transport>, so the balancer can route on
-// it with consistent hashing: no cookie is needed, and the death of a node
-// moves only its own sessions. With nginx:
-//
-//	map $uri $sockjs_session {
-//		"~/(?<sid>[^/.]+)/(?:websocket|xhr|xhr_send|xhr_streaming|eventsource|htmlfile|jsonp|jsonp_send)$" $sid;
-//		default $request_id;
-//	}
-//	upstream nodes {
-//		hash $sockjs_session consistent;
-//		server 10.0.0.1:8080 max_fails=1 fail_timeout=5s;
-//		server 10.0.0.2:8080 max_fails=1 fail_timeout=5s;
-//	}
-//
-// and, in the location, proxy_http_version 1.1, the Upgrade and Connection
-// headers for websockets, proxy_buffering off for the streaming transports
-// and a proxy_read_timeout above the heartbeat
-// (sockjs.Options.HeartbeatDelay, 25 seconds by default).
-//
-// The alternative is cookie affinity: with sockjs.Options.CookieNeeded,
-// every session response sets JSESSIONID and /info tells sockjs-client to
-// send cookies, and a balancer such as HAProxy ("cookie JSESSIONID
-// prefix") routes on the cookie.
-//
-// Then give every node a Relay on a shared broker. examples/cluster in the
-// repository is a complete deployment: nginx.conf, haproxy.cfg, and a
-// script that starts Redis, nginx and three nodes.
+// session to the same node: the session id is in every URL,
+// /<prefix>/<server>/<session>/<transport>, so the balancer can hash it
+// (nginx: hash $sockjs_session consistent), or, with
+// sockjs.Options.CookieNeeded, route on the JSESSIONID cookie (HAProxy:
+// cookie JSESSIONID prefix). Then give every node a Relay on a shared
+// broker. examples/cluster in the repository is a complete deployment:
+// nginx.conf, haproxy.cfg, and a script that starts Redis, nginx and three
+// nodes.
 //
 // # Writing a Broker
 //
-// An implementation must deliver the messages of one channel to each
-// subscription sequentially and, for the messages published by one
-// publisher (one process calling Publish sequentially), in publish order.
-// It must report a subscription that lost its connection to the broker, and
-// its return, through Handler.HandleStatus, and resubscribe by itself.
+// A Broker keeps one log per channel, appends atomically, numbers the
+// messages of a log consecutively (Offset.Seq), and gives them offsets that
+// increase along the log even when it starts a log again (Offset.Time). Its
+// subscriptions read from a given offset and resume from the last one they
+// delivered after any outage, reporting the outage and its end through
+// Handler.HandleStatus. Local is the reference: its tests, and the Relay's,
+// state the contract.
 package pubsub
 
 import (
@@ -91,41 +71,80 @@ import (
 	"time"
 )
 
-// ErrClosed is returned by the methods of a Broker or Relay that has been
-// closed.
-var ErrClosed = errors.New("pubsub: closed")
+// Errors of the package.
+var (
+	// ErrClosed is returned by the methods of a Broker or Relay that has
+	// been closed.
+	ErrClosed = errors.New("pubsub: closed")
+	// ErrGap is returned by Broker.Range and Relay.History when the log no
+	// longer holds the message that follows the given offset: it was
+	// trimmed, or the log was lost, or the offset is from another log.
+	ErrGap = errors.New("pubsub: messages after this offset are no longer retained")
+	// ErrFull is returned by Relay.Publish when RelayOptions.MaxPending
+	// messages are already waiting for the broker.
+	ErrFull = errors.New("pubsub: too many messages waiting for the broker")
+)
 
-// Broker is a publish/subscribe bus shared by the nodes of a deployment.
-// Its methods are safe for concurrent use.
-type Broker interface {
-	// Publish sends msg to the subscriptions of channel on every node that
-	// are established when the broker receives it. A nil error means the
-	// broker accepted the message; an error means it may or may not have
-	// been delivered. Messages published by sequential calls are delivered
-	// to each subscription in that order. Publish does not retain msg.
-	Publish(ctx context.Context, channel string, msg []byte) error
-
-	// Subscribe subscribes h to channel and returns once the broker has
-	// confirmed the subscription, so that every message published after
-	// it returns reaches h. ctx bounds this setup only; the subscription
-	// lasts until Subscription.Close. If the connection to the broker is
-	// lost later, the implementation reports it to h.HandleStatus and
-	// resubscribes by itself, reporting the return as well.
-	Subscribe(ctx context.Context, channel string, h Handler) (Subscription, error)
+// Message is a message of a channel's log.
+type Message struct {
+	// Offset is the message's position in the log.
+	Offset Offset
+	// Data is the message as published.
+	Data string
 }
 
-// Handler receives what a subscription delivers. The calls for one
+// Batch is what a producer appends to a channel in one call.
+type Batch struct {
+	// Producer identifies the process that appends: unique to each process
+	// instance, such as a host name and a random suffix.
+	Producer string
+	// Number numbers the producer's batches, increasing from 1. A batch
+	// whose Number is not above that of the last batch the same Producer
+	// appended to the channel has been appended already: Append appends
+	// nothing and returns that batch's offset. This makes a retry after an
+	// ambiguous error (the broker may or may not have appended) safe.
+	Number uint64
+	// Msgs are the messages, in order.
+	Msgs []string
+}
+
+// Broker is a set of logs, one per channel, shared by the nodes of a
+// deployment. Its methods are safe for concurrent use.
+type Broker interface {
+	// Append appends the messages of b to the log of channel, atomically
+	// and in order, and returns the offset of the last one. An error means
+	// they may or may not have been appended; retry with the same b.
+	Append(ctx context.Context, channel string, b Batch) (Offset, error)
+
+	// Range returns the messages of channel after offset after, in order:
+	// at most limit of them if limit > 0. It returns ErrGap if the log no longer holds
+	// the message that follows after (the zero Offset is followed by the
+	// log's first message).
+	Range(ctx context.Context, channel string, after Offset, limit int) ([]Message, error)
+
+	// Tail returns the offset of the last message of channel, or the zero
+	// Offset if its log is empty.
+	Tail(ctx context.Context, channel string) (Offset, error)
+
+	// Subscribe delivers to h every message of channel after offset after,
+	// in order, until Subscription.Close. ctx bounds the setup only. If the
+	// connection to the broker is lost, the subscription reports it to
+	// h.HandleStatus, and resumes after the last message it delivered once
+	// it is back. Messages that the log dropped meanwhile are skipped: the
+	// receiver sees the jump in Offset.Seq.
+	Subscribe(ctx context.Context, channel string, after Offset, h Handler) (Subscription, error)
+}
+
+// Handler receives what a broker subscription delivers. The calls for one
 // subscription never overlap and come in order.
 type Handler interface {
-	// HandleMessage is called for every message published on the channel.
-	// The handler may retain msg but must not modify it: it may be shared
-	// with the other subscriptions of the process.
-	HandleMessage(msg []byte)
+	// HandleMessages is called with the next messages of the channel. The
+	// handler may keep msgs.
+	HandleMessages(msgs []Message)
 
 	// HandleStatus is called when the subscription loses its connection to
-	// the broker (Connected false, with the error) and when it is
-	// established again (Connected true). Messages published in between
-	// were not delivered to this subscription.
+	// the broker (Connected false, with the error) and when it has it back
+	// (Connected true).
 	HandleStatus(st Status)
 }
 
@@ -133,42 +152,19 @@ type Handler interface {
 type Status struct {
 	// Channel is the subscription's channel.
 	Channel string
-	// Connected tells whether the subscription is established.
+	// Connected tells whether the subscription is reading again.
 	Connected bool
 	// Err is why the connection was lost, when Connected is false.
 	Err error
-	// Since is when the subscription was lost, when Connected is true: the
+	// Since is when the connection was lost, when Connected is true: the
 	// start of the outage that just ended.
 	Since time.Time
 }
 
-// Subscription is a live subscription, returned by Broker.Subscribe.
+// Subscription is a live subscription.
 type Subscription interface {
-	// Close ends the subscription. Once it returns, the handler gets no
-	// more calls; it must therefore not be called from the handler. Close
-	// is idempotent.
+	// Close ends the subscription. Once it returns, its handler or
+	// receiver gets no more calls; it must therefore not be called from
+	// them. Close is idempotent.
 	Close() error
-}
-
-// HandlerFuncs adapts two functions to a Handler. A nil field ignores its
-// calls.
-type HandlerFuncs struct {
-	// Message is called by HandleMessage.
-	Message func(msg []byte)
-	// Status is called by HandleStatus.
-	Status func(st Status)
-}
-
-// HandleMessage calls f.Message.
-func (f HandlerFuncs) HandleMessage(msg []byte) {
-	if f.Message != nil {
-		f.Message(msg)
-	}
-}
-
-// HandleStatus calls f.Status.
-func (f HandlerFuncs) HandleStatus(st Status) {
-	if f.Status != nil {
-		f.Status(st)
-	}
 }

@@ -12,187 +12,100 @@ import (
 	"time"
 )
 
-// Target receives the messages a Relay delivers on its node. A
-// *sockjs.Handler is a Target: its Broadcast encodes a message once and
-// queues it on every local session. Broadcast may be called from several
-// goroutines at once.
-type Target interface {
-	Broadcast(msg string)
-}
-
-// TargetFunc adapts a function to a Target.
-type TargetFunc func(msg string)
-
-// Broadcast calls f(msg).
-func (f TargetFunc) Broadcast(msg string) { f(msg) }
-
 // Default values of the RelayOptions left at their zero value.
 const (
 	DefaultMaxPending     = 10_000
-	DefaultMaxBatchBytes  = 64 << 10
+	DefaultMaxBatch       = 256
 	DefaultPublishTimeout = 5 * time.Second
 )
 
 // RelayOptions configures a Relay. The zero value is ready to use.
 type RelayOptions struct {
-	// Node names this process in logs and loss reports, such as a host
-	// name. The relay appends a random instance id, so that a restarted
-	// node is never mistaken for its previous instance. Default: the host
-	// name.
+	// Node names this process in logs, such as a host name. The relay
+	// appends a random instance id: the result is its Batch.Producer.
+	// Default: the host name.
 	Node string
 
-	// MaxPending bounds the messages waiting to be published, while the
-	// broker is slow or down. Publish drops the messages beyond it and
-	// reports them as LossDropped. Default: DefaultMaxPending.
+	// MaxPending bounds the messages accepted by Publish and not yet
+	// appended, while the broker is slow or down. Publish refuses more with
+	// ErrFull. Default: DefaultMaxPending.
 	MaxPending int
 
-	// MaxBatchBytes bounds the size of one envelope: the messages waiting
-	// when the relay publishes are sent together up to that size.
-	// Default: DefaultMaxBatchBytes.
-	MaxBatchBytes int
+	// MaxBatch bounds the messages of one channel appended in one call.
+	// Default: DefaultMaxBatch.
+	MaxBatch int
 
-	// PublishTimeout bounds one call to Broker.Publish; a publish that
-	// fails is retried. Default: DefaultPublishTimeout.
+	// PublishTimeout bounds one call to Broker.Append; an append that fails
+	// is retried. Default: DefaultPublishTimeout.
 	PublishTimeout time.Duration
 
 	// Logger receives warnings about outages and losses. Default: none.
 	Logger *slog.Logger
-
-	// OnLoss, if set, is called for every loss the relay detects. It may be
-	// called from several goroutines at once and should return quickly.
-	OnLoss func(Loss)
-}
-
-// LossKind tells how messages were lost.
-type LossKind uint8
-
-// The kinds of Loss.
-const (
-	// LossGap: messages of another node are missing from its sequence, seen
-	// when a later message of that node arrived. Loss.Count is exact.
-	LossGap LossKind = iota + 1
-	// LossOutage: this node's subscription lost its connection to the
-	// broker. Messages published until it is back do not reach this node;
-	// they are reported as LossGap once the next message of their node
-	// arrives. Loss.Count is 0 (unknown).
-	LossOutage
-	// LossDropped: this node dropped its own messages, which no other node
-	// will get, because more than MaxPending waited for the broker or the
-	// relay shut down before publishing them. Loss.Count is exact.
-	LossDropped
-	// LossMalformed: an envelope on the channel could not be decoded.
-	LossMalformed
-)
-
-// String returns the name of the kind.
-func (k LossKind) String() string {
-	switch k {
-	case LossGap:
-		return "gap"
-	case LossOutage:
-		return "outage"
-	case LossDropped:
-		return "dropped"
-	case LossMalformed:
-		return "malformed"
-	}
-	return "unknown"
-}
-
-// Loss reports messages that did not, or may not, reach every node.
-type Loss struct {
-	// Kind tells how they were lost.
-	Kind LossKind
-	// Node is the node (name#instance) whose messages were lost.
-	Node string
-	// Count is the number of messages lost, 0 when unknown.
-	Count uint64
-	// Err is the cause, when known.
-	Err error
-}
-
-// String describes the loss.
-func (l Loss) String() string {
-	s := fmt.Sprintf("%s: %d message(s) of %s", l.Kind, l.Count, l.Node)
-	if l.Err != nil {
-		s += ": " + l.Err.Error()
-	}
-	return s
 }
 
 // RelayStats counts what a Relay did since it was created.
 type RelayStats struct {
-	// Node is the relay's node id, name#instance.
+	// Node is the relay's producer id, name#instance.
 	Node string `json:"node"`
-	// Published counts the messages given to Publish.
+	// Published counts the messages Publish accepted.
 	Published uint64 `json:"published"`
-	// Sent counts the messages the broker accepted.
-	Sent uint64 `json:"sent"`
-	// Received counts the messages of other nodes given to the target.
-	Received uint64 `json:"received"`
-	// Duplicates counts messages of other nodes received twice, and dropped.
-	Duplicates uint64 `json:"duplicates"`
-	// Lost counts the messages of other nodes missing from their sequences.
-	Lost uint64 `json:"lost"`
-	// Dropped counts this node's messages never published.
+	// Rejected counts the messages Publish refused with ErrFull.
+	Rejected uint64 `json:"rejected"`
+	// Appended counts the accepted messages the broker appended.
+	Appended uint64 `json:"appended"`
+	// Dropped counts the accepted messages never appended, because
+	// Shutdown gave up.
 	Dropped uint64 `json:"dropped"`
-	// PublishErrors counts failed calls to Broker.Publish (each retried).
-	PublishErrors uint64 `json:"publish_errors"`
-	// Outages counts the losses of the subscription's connection.
-	Outages uint64 `json:"outages"`
-	// Malformed counts envelopes that could not be decoded.
-	Malformed uint64 `json:"malformed"`
-	// Pending is the number of messages waiting to be published.
+	// AppendErrors counts failed calls to Broker.Append (each retried).
+	AppendErrors uint64 `json:"append_errors"`
+	// Pending is the number of accepted messages not yet appended.
 	Pending int `json:"pending"`
-	// Connected tells whether the subscription is established.
+	// Delivered counts the messages given to receivers.
+	Delivered uint64 `json:"delivered"`
+	// Duplicates counts the messages a broker delivered again, dropped.
+	Duplicates uint64 `json:"duplicates"`
+	// Lost counts the messages that logs dropped before they were read
+	// (LossGap).
+	Lost uint64 `json:"lost"`
+	// Resets counts the logs found lost or rolled back (LossReset).
+	Resets uint64 `json:"resets"`
+	// Subscriptions is the number of live subscriptions.
+	Subscriptions int `json:"subscriptions"`
+	// Connected tells whether the broker takes appends and every
+	// subscription reads: false during an outage, while messages wait.
 	Connected bool `json:"connected"`
 }
 
-// Relay binds a broker channel to a Target on every node: a message given
-// to Publish on any node is delivered to the Target of every node at most
-// once, the messages of each node in the order it published them, and what
-// the broker loses is reported (see "Delivery guarantees" in the package
-// documentation). Create one per node and channel with NewRelay.
+// Relay is a node's access to a Broker: it publishes this node's messages
+// in the background, retrying while the broker is down, and delivers each
+// subscribed channel's messages to a Receiver in log order, each once,
+// reporting what the log lost. Create one per node with NewRelay; its
+// methods are safe for concurrent use.
 type Relay struct {
-	broker  Broker
-	channel string
-	target  Target
-	opts    RelayOptions
-	logger  *slog.Logger
-	node    string
-	sub     Subscription
+	broker   Broker
+	opts     RelayOptions
+	logger   *slog.Logger
+	producer string
 
-	ctx    context.Context // cancelled when publishing must stop
+	ctx    context.Context // cancelled when appending must stop
 	cancel context.CancelFunc
-	wake   chan struct{}
-	up     chan struct{} // signalled when the subscription is back
-	done   chan struct{} // closed when the publisher returns
+	wg     sync.WaitGroup // the append workers
 
 	mu      sync.Mutex
-	seq     uint64 // last sequence number given out
-	pending []pendingMsg
+	queues  map[string]*queue // by channel; a queue has one worker
+	number  uint64            // the last Batch.Number given out
 	closing bool
-	unrep   uint64 // dropped messages not reported yet
+	failing int // workers whose last append failed
+	down    int // subscriptions whose connection is down
+	subs    map[*relaySub]struct{}
 	stats   RelayStats
-	peers   map[string]*peer // by node id, touched by the subscription only
 }
 
-// pendingMsg is a message waiting to be published.
-type pendingMsg struct {
-	seq uint64
-	msg string
-}
+// queue holds the accepted messages of one channel not yet appended.
+type queue struct{ msgs []string }
 
-// peer is what a relay knows of another node.
-type peer struct {
-	last uint64    // last sequence number received
-	seen time.Time // when
-}
-
-// NewRelay subscribes to channel on b and returns a relay that delivers
-// what other nodes publish there to t. ctx bounds the subscription's setup
-// only; the relay runs until Shutdown.
-func NewRelay(ctx context.Context, b Broker, channel string, t Target, opts RelayOptions) (*Relay, error) {
+// NewRelay returns a relay on b.
+func NewRelay(b Broker, opts RelayOptions) *Relay {
 	if opts.Node == "" {
 		opts.Node, _ = os.Hostname()
 		if opts.Node == "" {
@@ -202,8 +115,8 @@ func NewRelay(ctx context.Context, b Broker, channel string, t Target, opts Rela
 	if opts.MaxPending <= 0 {
 		opts.MaxPending = DefaultMaxPending
 	}
-	if opts.MaxBatchBytes <= 0 {
-		opts.MaxBatchBytes = DefaultMaxBatchBytes
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = DefaultMaxBatch
 	}
 	if opts.PublishTimeout <= 0 {
 		opts.PublishTimeout = DefaultPublishTimeout
@@ -211,63 +124,150 @@ func NewRelay(ctx context.Context, b Broker, channel string, t Target, opts Rela
 	var inst [6]byte
 	rand.Read(inst[:])
 	r := &Relay{
-		broker:  b,
-		channel: channel,
-		target:  t,
-		opts:    opts,
-		logger:  opts.Logger,
-		node:    opts.Node + "#" + hex.EncodeToString(inst[:]),
-		wake:    make(chan struct{}, 1),
-		up:      make(chan struct{}, 1),
-		done:    make(chan struct{}),
-		peers:   make(map[string]*peer),
+		broker:   b,
+		opts:     opts,
+		logger:   opts.Logger,
+		producer: opts.Node + "#" + hex.EncodeToString(inst[:]),
+		queues:   make(map[string]*queue),
+		subs:     make(map[*relaySub]struct{}),
 	}
 	if r.logger == nil {
 		r.logger = slog.New(slog.DiscardHandler)
 	}
-	r.stats.Node = r.node
-	r.stats.Connected = true
-	sub, err := b.Subscribe(ctx, channel, relayHandler{r})
-	if err != nil {
-		return nil, fmt.Errorf("pubsub: subscribe to %q: %w", channel, err)
-	}
-	r.sub = sub
+	r.stats.Node = r.producer
 	r.ctx, r.cancel = context.WithCancel(context.Background())
-	go r.publisher()
-	return r, nil
+	return r
 }
 
-// Node returns the relay's node id, name#instance.
-func (r *Relay) Node() string { return r.node }
+// Node returns the relay's producer id, name#instance.
+func (r *Relay) Node() string { return r.producer }
 
-// Publish delivers msg to the local target at once, on the calling
-// goroutine, and queues it for the other nodes. It returns without waiting
-// for the broker, which makes it safe to call from a SockJS callback.
-// Messages published by sequential calls reach every node in that order.
-// If more than MaxPending messages wait for the broker, msg still reaches
-// the local target but is dropped for the other nodes, and reported.
-// Publish returns ErrClosed once Shutdown has been called.
-func (r *Relay) Publish(msg string) error {
+// Publish queues msg for the log of channel and returns at once, without
+// waiting for the broker, which makes it safe to call from a SockJS
+// callback. The messages of sequential calls are appended in that order.
+// An accepted message (nil error) is appended once, however often the
+// broker fails meanwhile, unless Shutdown gives up on it. Publish refuses
+// msg with ErrFull when MaxPending messages wait, and with ErrClosed once
+// Shutdown has been called.
+func (r *Relay) Publish(channel, msg string) error {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.closing {
-		r.mu.Unlock()
 		return ErrClosed
 	}
-	r.seq++
+	if r.stats.Pending >= r.opts.MaxPending {
+		r.stats.Rejected++
+		return ErrFull
+	}
+	r.stats.Pending++
 	r.stats.Published++
-	if len(r.pending) < r.opts.MaxPending {
-		r.pending = append(r.pending, pendingMsg{r.seq, msg})
-	} else {
-		r.stats.Dropped++
-		r.unrep++
+	q := r.queues[channel]
+	if q == nil {
+		q = &queue{}
+		r.queues[channel] = q
+		r.wg.Add(1)
+		go r.flush(channel, q)
 	}
-	r.mu.Unlock()
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
-	r.target.Broadcast(msg)
+	q.msgs = append(q.msgs, msg)
 	return nil
+}
+
+// History returns the messages of channel after offset after, at most limit
+// of them if limit > 0, or ErrGap if the log no longer holds the one that
+// follows after: what a client that reconnects asks for.
+func (r *Relay) History(ctx context.Context, channel string, after Offset, limit int) ([]Message, error) {
+	return r.broker.Range(ctx, channel, after, limit)
+}
+
+// flush appends the queue of channel until it is empty, one batch at a
+// time.
+func (r *Relay) flush(channel string, q *queue) {
+	defer r.wg.Done()
+	for {
+		r.mu.Lock()
+		if len(q.msgs) == 0 {
+			delete(r.queues, channel)
+			r.mu.Unlock()
+			return
+		}
+		n := min(len(q.msgs), r.opts.MaxBatch)
+		r.number++
+		b := Batch{Producer: r.producer, Number: r.number, Msgs: q.msgs[:n:n]}
+		r.mu.Unlock()
+
+		ok := r.append(channel, b)
+
+		r.mu.Lock()
+		if !ok {
+			n = len(q.msgs)
+			r.stats.Dropped += uint64(n)
+			delete(r.queues, channel)
+		} else {
+			r.stats.Appended += uint64(n)
+		}
+		clear(q.msgs[:n])
+		q.msgs = q.msgs[n:]
+		r.stats.Pending -= n
+		r.mu.Unlock()
+		if !ok {
+			r.logger.Warn("pubsub: messages dropped at shutdown", "channel", channel, "count", n)
+			return
+		}
+	}
+}
+
+// append appends b until the broker takes it, with backoff. It returns
+// false if the relay's context ended first or the broker is closed.
+func (r *Relay) append(channel string, b Batch) bool {
+	backoff := 50 * time.Millisecond
+	var failedSince time.Time
+	defer func() {
+		if !failedSince.IsZero() {
+			r.mu.Lock()
+			r.failing--
+			r.mu.Unlock()
+		}
+	}()
+	for {
+		ctx, cancel := context.WithTimeout(r.ctx, r.opts.PublishTimeout)
+		_, err := r.broker.Append(ctx, channel, b)
+		cancel()
+		if err == nil {
+			if !failedSince.IsZero() {
+				r.logger.Info("pubsub: appending again", "channel", channel, "after", time.Since(failedSince).Round(time.Millisecond))
+			}
+			return true
+		}
+		if r.ctx.Err() != nil || errors.Is(err, ErrClosed) {
+			return false
+		}
+		r.mu.Lock()
+		r.stats.AppendErrors++
+		if failedSince.IsZero() {
+			r.failing++
+		}
+		r.mu.Unlock()
+		if failedSince.IsZero() {
+			failedSince = time.Now()
+			r.logger.Warn("pubsub: append failed, retrying", "channel", channel, "err", err)
+		}
+		if !sleep(r.ctx, backoff) {
+			return false
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
+}
+
+// sleep waits for d or the end of ctx, and reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // Stats returns the relay's counters.
@@ -275,265 +275,42 @@ func (r *Relay) Stats() RelayStats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := r.stats
-	st.Pending = len(r.pending)
+	st.Subscriptions = len(r.subs)
+	st.Connected = r.failing == 0 && r.down == 0
 	return st
 }
 
-// Shutdown stops accepting messages, publishes those still pending until
-// ctx is done (then reports the rest as dropped), and closes the
-// subscription. It returns ctx's error if pending messages were dropped.
+// Shutdown stops accepting messages, appends those still pending until ctx
+// is done, then drops the rest, and closes the subscriptions. It returns an
+// error that wraps ctx's if messages were dropped.
 func (r *Relay) Shutdown(ctx context.Context) error {
 	r.mu.Lock()
-	already := r.closing
 	r.closing = true
 	r.mu.Unlock()
-	if already {
-		<-r.done
-		return nil
-	}
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
+	done := make(chan struct{})
+	go func() {
+		r.wg.Wait()
+		close(done)
+	}()
 	var err error
 	select {
-	case <-r.done:
+	case <-done:
 	case <-ctx.Done():
-		err = ctx.Err()
 		r.cancel()
-		<-r.done
+		<-done
+		if n := r.Stats().Dropped; n > 0 {
+			err = fmt.Errorf("pubsub: %d message(s) dropped: %w", n, ctx.Err())
+		}
 	}
 	r.cancel()
-	if cerr := r.sub.Close(); err == nil {
-		err = cerr
+	r.mu.Lock()
+	subs := make([]*relaySub, 0, len(r.subs))
+	for s := range r.subs {
+		subs = append(subs, s)
+	}
+	r.mu.Unlock()
+	for _, s := range subs {
+		s.Close()
 	}
 	return err
-}
-
-// publisher publishes the pending messages in order, one envelope at a
-// time, retrying while the broker fails.
-func (r *Relay) publisher() {
-	defer close(r.done)
-	var buf []byte
-	var batch []string
-	for {
-		r.mu.Lock()
-		// Report what Publish dropped.
-		if r.unrep > 0 {
-			n := r.unrep
-			r.unrep = 0
-			r.mu.Unlock()
-			r.report(Loss{Kind: LossDropped, Node: r.node, Count: n, Err: errors.New("too many messages waiting for the broker")})
-			r.mu.Lock()
-		}
-		if len(r.pending) == 0 {
-			closing := r.closing
-			r.mu.Unlock()
-			if closing {
-				return
-			}
-			select {
-			case <-r.wake:
-			case <-r.ctx.Done():
-				return
-			}
-			continue
-		}
-		// The longest run of consecutive messages within MaxBatchBytes.
-		first := r.pending[0].seq
-		batch = batch[:0]
-		size := 0
-		for i, p := range r.pending {
-			if i > 0 && (p.seq != first+uint64(i) || size+len(p.msg) > r.opts.MaxBatchBytes) {
-				break
-			}
-			batch = append(batch, p.msg)
-			size += len(p.msg) + 4
-		}
-		connected := r.stats.Connected
-		r.mu.Unlock()
-
-		// While this node's subscription is down, the broker is most
-		// likely down for the other nodes too: wait for it to come back
-		// rather than publish into a broker that nobody has resubscribed
-		// to yet.
-		if !connected {
-			r.waitUp() // or shutting down: then try anyway
-		}
-
-		buf = appendEnvelope(buf[:0], r.node, first, batch)
-		if !r.publish(buf) {
-			r.mu.Lock()
-			n := uint64(len(r.pending))
-			r.stats.Dropped += n
-			r.pending = nil
-			r.mu.Unlock()
-			r.report(Loss{Kind: LossDropped, Node: r.node, Count: n, Err: errors.New("relay shut down, or broker closed, before the broker accepted them")})
-			return
-		}
-		r.mu.Lock()
-		clear(r.pending[:len(batch)])
-		r.pending = r.pending[len(batch):]
-		if len(r.pending) == 0 {
-			r.pending = nil // let the backing array go
-		}
-		r.stats.Sent += uint64(len(batch))
-		r.mu.Unlock()
-		clear(batch)
-	}
-}
-
-// waitUp waits until the subscription is back or the relay shuts down. It
-// reports whether the subscription is back.
-func (r *Relay) waitUp() bool {
-	for {
-		r.mu.Lock()
-		connected, closing := r.stats.Connected, r.closing
-		r.mu.Unlock()
-		if connected {
-			return true
-		}
-		if closing {
-			return false
-		}
-		select {
-		case <-r.up:
-		case <-r.wake: // Shutdown signals wake
-		case <-r.ctx.Done():
-			return false
-		}
-	}
-}
-
-// publish publishes env until the broker accepts it, with backoff. It
-// returns false if the relay's context ended first or the broker is closed.
-func (r *Relay) publish(env []byte) bool {
-	backoff := 50 * time.Millisecond
-	var failedSince time.Time
-	for {
-		ctx, cancel := context.WithTimeout(r.ctx, r.opts.PublishTimeout)
-		err := r.broker.Publish(ctx, r.channel, env)
-		cancel()
-		if err == nil {
-			if !failedSince.IsZero() {
-				r.logger.Info("pubsub: publishing again", "channel", r.channel, "after", time.Since(failedSince).Round(time.Millisecond))
-			}
-			return true
-		}
-		if r.ctx.Err() != nil {
-			return false
-		}
-		r.mu.Lock()
-		r.stats.PublishErrors++
-		r.mu.Unlock()
-		if errors.Is(err, ErrClosed) {
-			r.logger.Warn("pubsub: broker closed, giving up publishing", "channel", r.channel)
-			return false
-		}
-		if failedSince.IsZero() {
-			failedSince = time.Now()
-			r.logger.Warn("pubsub: publish failed, retrying", "channel", r.channel, "err", err)
-		}
-		t := time.NewTimer(backoff)
-		select {
-		case <-t.C:
-		case <-r.ctx.Done():
-			t.Stop()
-			return false
-		}
-		backoff = min(2*backoff, 2*time.Second)
-	}
-}
-
-// report logs a loss and passes it to OnLoss.
-func (r *Relay) report(l Loss) {
-	r.logger.Warn("pubsub: messages lost", "channel", r.channel, "kind", l.Kind.String(),
-		"node", l.Node, "count", l.Count, "err", l.Err)
-	if r.opts.OnLoss != nil {
-		r.opts.OnLoss(l)
-	}
-}
-
-// relayHandler is the relay's subscription handler, kept out of Relay's
-// method set.
-type relayHandler struct{ r *Relay }
-
-// HandleMessage delivers the messages of another node's envelope to the
-// target, dropping duplicates and reporting gaps.
-func (h relayHandler) HandleMessage(b []byte) {
-	r := h.r
-	env, err := decodeEnvelope(b)
-	if err != nil {
-		r.mu.Lock()
-		r.stats.Malformed++
-		r.mu.Unlock()
-		r.report(Loss{Kind: LossMalformed, Err: err})
-		return
-	}
-	if env.node == r.node {
-		return // delivered locally by Publish
-	}
-	now := time.Now()
-	p := r.peers[env.node]
-	if p == nil {
-		r.prunePeers(now)
-		// The first envelope seen from a node sets its baseline.
-		p = &peer{last: env.first - 1}
-		r.peers[env.node] = p
-	}
-	p.seen = now
-	msgs := env.msgs
-	var dup, gap uint64
-	if env.first <= p.last {
-		dup = min(p.last-env.first+1, uint64(len(msgs)))
-		msgs = msgs[dup:]
-	} else if env.first > p.last+1 {
-		gap = env.first - p.last - 1
-	}
-	if len(msgs) > 0 {
-		p.last = env.first + uint64(len(env.msgs)) - 1
-	}
-	r.mu.Lock()
-	r.stats.Duplicates += dup
-	r.stats.Lost += gap
-	r.stats.Received += uint64(len(msgs))
-	r.mu.Unlock()
-	if gap > 0 {
-		r.report(Loss{Kind: LossGap, Node: env.node, Count: gap})
-	}
-	for _, m := range msgs {
-		r.target.Broadcast(m)
-	}
-}
-
-// prunePeers forgets nodes not heard from for a day, when there are many.
-func (r *Relay) prunePeers(now time.Time) {
-	if len(r.peers) < 256 {
-		return
-	}
-	for id, p := range r.peers {
-		if now.Sub(p.seen) > 24*time.Hour {
-			delete(r.peers, id)
-		}
-	}
-}
-
-// HandleStatus records and reports the subscription's outages.
-func (h relayHandler) HandleStatus(st Status) {
-	r := h.r
-	r.mu.Lock()
-	r.stats.Connected = st.Connected
-	if !st.Connected {
-		r.stats.Outages++
-	}
-	r.mu.Unlock()
-	if st.Connected {
-		select {
-		case r.up <- struct{}{}:
-		default:
-		}
-		r.logger.Info("pubsub: subscription back", "channel", r.channel, "outage", time.Since(st.Since).Round(time.Millisecond))
-		return
-	}
-	r.report(Loss{Kind: LossOutage, Node: r.node, Err: st.Err})
 }

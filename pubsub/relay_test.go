@@ -1,396 +1,366 @@
-package pubsub
+package pubsub_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gosockjs/sockjs/pubsub"
+	"github.com/gosockjs/sockjs/pubsub/pubsubtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
-// faultyBroker is a Local broker whose publishes can fail or vanish.
-type faultyBroker struct {
-	*Local
+// faulty is a Local broker whose calls can fail.
+type faulty struct {
+	*pubsub.Local
 	mu        sync.Mutex
-	fail      bool // Publish fails without delivering
-	vanish    bool // Publish succeeds without delivering
-	failAfter bool // Publish delivers, then fails
-	handlers  []Handler
-	published int
+	down      bool // every call fails without effect
+	ambiguous bool // Append appends, then fails (the reply was lost)
+	appends   int  // calls of Append
+	handlers  []pubsub.Handler
 }
 
-func newFaulty() *faultyBroker { return &faultyBroker{Local: NewLocal()} }
+var errDown = errors.New("broker down")
 
-func (f *faultyBroker) set(fn func(f *faultyBroker)) {
+func newFaulty(maxLen int) *faulty {
+	return &faulty{Local: pubsub.NewLocal(pubsub.LocalOptions{MaxLen: maxLen})}
+}
+
+func (f *faulty) set(fn func(f *faulty)) {
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	fn(f)
-	f.mu.Unlock()
 }
 
-func (f *faultyBroker) Publish(ctx context.Context, ch string, msg []byte) error {
+func (f *faulty) Append(ctx context.Context, ch string, b pubsub.Batch) (pubsub.Offset, error) {
 	f.mu.Lock()
-	fail, vanish, failAfter := f.fail, f.vanish, f.failAfter
-	f.published++
+	down, ambiguous := f.down, f.ambiguous
+	f.appends++
 	f.mu.Unlock()
 	switch {
-	case fail:
-		return errors.New("broker down")
-	case vanish:
-		return nil
-	case failAfter:
-		f.Local.Publish(ctx, ch, msg)
-		return errors.New("reply lost")
+	case down:
+		return pubsub.Offset{}, errDown
+	case ambiguous:
+		f.Local.Append(ctx, ch, b)
+		return pubsub.Offset{}, errors.New("reply lost")
 	}
-	return f.Local.Publish(ctx, ch, msg)
+	return f.Local.Append(ctx, ch, b)
 }
 
-func (f *faultyBroker) Subscribe(ctx context.Context, ch string, h Handler) (Subscription, error) {
+func (f *faulty) Tail(ctx context.Context, ch string) (pubsub.Offset, error) {
+	f.mu.Lock()
+	down := f.down
+	f.mu.Unlock()
+	if down {
+		return pubsub.Offset{}, errDown
+	}
+	return f.Local.Tail(ctx, ch)
+}
+
+func (f *faulty) Subscribe(ctx context.Context, ch string, after pubsub.Offset, h pubsub.Handler) (pubsub.Subscription, error) {
 	f.mu.Lock()
 	f.handlers = append(f.handlers, h)
 	f.mu.Unlock()
-	return f.Local.Subscribe(ctx, ch, h)
+	return f.Local.Subscribe(ctx, ch, after, h)
 }
 
-// target records what a relay delivers.
-type target struct{ c *collector }
-
-func (t target) Broadcast(m string) { t.c.HandleMessage([]byte(m)) }
-
-// losses records what OnLoss gets.
-type losses struct {
-	mu sync.Mutex
-	l  []Loss
-}
-
-func (l *losses) add(x Loss) { l.mu.Lock(); l.l = append(l.l, x); l.mu.Unlock() }
-func (l *losses) get() []Loss {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]Loss(nil), l.l...)
-}
-
-type node struct {
-	r    *Relay
-	c    *collector
-	loss *losses
-}
-
-func newNode(t *testing.T, b Broker, name string, opts RelayOptions) *node {
-	t.Helper()
-	n := &node{c: newCollector(), loss: &losses{}}
-	opts.Node = name
-	opts.OnLoss = n.loss.add
-	r, err := NewRelay(context.Background(), b, "room", target{n.c}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.r = r
+// newRelay returns a relay on b, shut down at the end of the test.
+func newRelay(t *testing.T, b pubsub.Broker, opts pubsub.RelayOptions) *pubsub.Relay {
+	r := pubsub.NewRelay(b, opts)
 	t.Cleanup(func() { r.Shutdown(context.Background()) })
-	return n
+	return r
 }
 
-// checkSeq checks that msgs, of the form "sender:i", hold each sender's
-// messages exactly once, in order, and returns the count per sender.
-func checkSeq(t *testing.T, who string, msgs []string) map[string]int {
+// subscribe subscribes a recorder to channel on r.
+func subscribe(t *testing.T, r *pubsub.Relay, channel string) *pubsubtest.Recorder {
 	t.Helper()
-	next := map[string]int{}
-	for _, m := range msgs {
-		s, i, _ := strings.Cut(m, ":")
-		var n int
-		fmt.Sscan(i, &n)
-		if n != next[s] {
-			t.Fatalf("%s: message %q, want %s:%d", who, m, s, next[s])
-		}
-		next[s]++
-	}
-	return next
+	var rec pubsubtest.Recorder
+	sub, err := r.Subscribe(context.Background(), channel, &rec)
+	require.NoError(t, err)
+	t.Cleanup(func() { sub.Close() })
+	return &rec
 }
 
-func TestRelayExactlyOnceInOrder(t *testing.T) {
-	checkGoroutines(t)
-	b := NewLocal()
+// checkExactly checks that every recorder got exactly the messages sent,
+// each once, each sender's ("sender:k") in order, all in the same order.
+func checkExactly(t *testing.T, sent map[string]bool, recs ...*pubsubtest.Recorder) {
+	t.Helper()
+	var want []string
+	for m := range sent {
+		want = append(want, m)
+	}
+	var first []string
+	for i, rec := range recs {
+		rec.WaitFor(t, len(sent))
+		time.Sleep(10 * time.Millisecond) // for anything more, which would be an error
+		got := pubsubtest.Data(rec.Got())
+		require.NoError(t, pubsubtest.ExactlyOnce(want, got), "receiver %d", i)
+		if i == 0 {
+			first = got
+		} else {
+			assert.Equal(t, first, got, "receivers %d and 0 saw different orders", i)
+		}
+	}
+}
+
+func TestRelayExactlyOnceInLogOrder(t *testing.T) {
+	b := pubsub.NewLocal(pubsub.LocalOptions{MaxLen: 100_000})
 	defer b.Close()
-	nodes := []*node{newNode(t, b, "a", RelayOptions{}), newNode(t, b, "b", RelayOptions{}), newNode(t, b, "c", RelayOptions{})}
+	var relays []*pubsub.Relay
+	recs := map[string][]*pubsubtest.Recorder{}
+	channels := []string{"a", "b", "c"}
+	for i := range 3 {
+		r := newRelay(t, b, pubsub.RelayOptions{Node: fmt.Sprint("n", i), MaxBatch: 7})
+		relays = append(relays, r)
+		for _, ch := range channels {
+			recs[ch] = append(recs[ch], subscribe(t, r, ch))
+		}
+	}
 	const senders, n = 6, 300
+	sent := map[string]map[string]bool{}
+	for _, ch := range channels {
+		sent[ch] = map[string]bool{}
+	}
 	var wg sync.WaitGroup
 	for s := range senders {
+		ch := channels[s%len(channels)]
+		for i := range n {
+			sent[ch][fmt.Sprintf("s%d:%d", s, i)] = true
+		}
 		wg.Go(func() {
-			r := nodes[s%len(nodes)].r
+			r := relays[s%len(relays)]
 			for i := range n {
-				if err := r.Publish(fmt.Sprintf("s%d:%d", s, i)); err != nil {
+				if err := r.Publish(ch, fmt.Sprintf("s%d:%d", s, i)); err != nil {
 					t.Error(err)
 				}
 			}
 		})
 	}
 	wg.Wait()
-	for _, nd := range nodes {
-		got := checkSeq(t, nd.r.Node(), nd.c.waitFor(t, senders*n))
-		for s, c := range got {
-			if c != n {
-				t.Errorf("%s got %d of %s", nd.r.Node(), c, s)
-			}
-		}
-	}
-	time.Sleep(20 * time.Millisecond)
-	for _, nd := range nodes {
-		if got := len(nd.c.got()); got != senders*n {
-			t.Errorf("%s: %d messages, want %d", nd.r.Node(), got, senders*n)
-		}
-		st := nd.r.Stats()
-		if st.Published != 2*n || st.Sent != 2*n || st.Received != uint64((senders-2)*n) || st.Lost+st.Dropped+st.Duplicates != 0 {
-			t.Errorf("stats %+v", st)
-		}
-		if l := nd.loss.get(); len(l) != 0 {
-			t.Errorf("losses %v", l)
-		}
+	for _, ch := range channels {
+		checkExactly(t, sent[ch], recs[ch]...)
 	}
 }
 
-func TestRelayReportsGap(t *testing.T) {
-	checkGoroutines(t)
-	b := newFaulty()
+// Messages published while the broker is down wait, and all reach every
+// node once it is back.
+func TestRelayKeepsTheBacklogWhileDown(t *testing.T) {
+	b := newFaulty(10_000)
 	defer b.Close()
-	a, c := newNode(t, b, "a", RelayOptions{}), newNode(t, b, "c", RelayOptions{})
-	a.r.Publish("a:0")
-	c.c.waitFor(t, 1)
-	b.set(func(f *faultyBroker) { f.vanish = true })
-	a.r.Publish("lost:0")
-	a.r.Publish("lost:1")
-	waitFor(t, func() bool { return a.r.Stats().Sent == 3 })
-	b.set(func(f *faultyBroker) { f.vanish = false })
-	a.r.Publish("a:1")
-	got := c.c.waitFor(t, 2)
-	if strings.Join(got, ",") != "a:0,a:1" {
-		t.Errorf("got %q", got)
+	a, c := newRelay(t, b, pubsub.RelayOptions{Node: "a"}), newRelay(t, b, pubsub.RelayOptions{Node: "c"})
+	recA, recC := subscribe(t, a, "room"), subscribe(t, c, "room")
+	sent := map[string]bool{}
+	say := func(r *pubsub.Relay, s string, from, to int) {
+		for i := from; i < to; i++ {
+			m := fmt.Sprintf("%s:%d", s, i)
+			require.NoError(t, r.Publish("room", m))
+			sent[m] = true
+		}
 	}
-	if st := c.r.Stats(); st.Lost != 2 || st.Received != 2 {
-		t.Errorf("stats %+v", st)
-	}
-	l := c.loss.get()
-	if len(l) != 1 || l[0].Kind != LossGap || l[0].Count != 2 || l[0].Node != a.r.Node() {
-		t.Errorf("losses %v", l)
-	}
-	if got := a.c.got(); len(got) != 4 {
-		t.Errorf("the publisher's own target got %q", got)
-	}
+	say(a, "a", 0, 10)
+	recC.WaitFor(t, 10)
+	b.set(func(f *faulty) { f.down = true })
+	say(a, "a", 10, 60)
+	say(c, "c", 0, 50)
+	eventually(t, func() bool { return a.Stats().AppendErrors >= 2 && c.Stats().AppendErrors >= 2 })
+	assert.False(t, a.Stats().Connected, "an outage shows in Stats")
+	assert.Len(t, recA.Got(), 10, "nothing delivered while the broker is down")
+	b.set(func(f *faulty) { f.down = false })
+	checkExactly(t, sent, recA, recC)
+	assert.True(t, a.Stats().Connected)
 }
 
-func TestRelayDropsDuplicates(t *testing.T) {
-	checkGoroutines(t)
-	b := newFaulty()
+// An append that the broker carried out but reported as failed is retried
+// with the same batch number: nothing is delivered twice.
+func TestRelayRetryIsIdempotent(t *testing.T) {
+	b := newFaulty(10_000)
 	defer b.Close()
-	a, c := newNode(t, b, "a", RelayOptions{}), newNode(t, b, "c", RelayOptions{})
-	b.set(func(f *faultyBroker) { f.failAfter = true })
-	a.r.Publish("a:0")
-	waitFor(t, func() bool { return a.r.Stats().PublishErrors >= 2 })
-	b.set(func(f *faultyBroker) { f.failAfter = false })
-	a.r.Publish("a:1")
-	c.c.waitFor(t, 2)
-	time.Sleep(20 * time.Millisecond)
-	got := c.c.got()
-	if strings.Join(got, ",") != "a:0,a:1" {
-		t.Errorf("got %q", got)
+	a, c := newRelay(t, b, pubsub.RelayOptions{Node: "a"}), newRelay(t, b, pubsub.RelayOptions{Node: "c"})
+	rec := subscribe(t, c, "room")
+	sent := map[string]bool{}
+	b.set(func(f *faulty) { f.ambiguous = true })
+	for i := range 20 {
+		m := fmt.Sprintf("a:%d", i)
+		require.NoError(t, a.Publish("room", m))
+		sent[m] = true
 	}
-	if st := c.r.Stats(); st.Duplicates < 2 || st.Lost != 0 {
-		t.Errorf("stats %+v", st)
-	}
+	eventually(t, func() bool { return a.Stats().AppendErrors >= 3 })
+	b.set(func(f *faulty) { f.ambiguous = false })
+	checkExactly(t, sent, rec)
 }
 
-func TestRelayRetriesWhileBrokerDown(t *testing.T) {
-	checkGoroutines(t)
-	b := newFaulty()
+func TestRelayRefusesBeyondMaxPending(t *testing.T) {
+	b := newFaulty(10_000)
 	defer b.Close()
-	a, c := newNode(t, b, "a", RelayOptions{MaxPending: 5}), newNode(t, b, "c", RelayOptions{})
-	b.set(func(f *faultyBroker) { f.fail = true })
+	a := newRelay(t, b, pubsub.RelayOptions{Node: "a", MaxPending: 5})
+	rec := subscribe(t, a, "room")
+	b.set(func(f *faulty) { f.down = true })
+	sent := map[string]bool{}
 	for i := range 8 {
-		a.r.Publish(fmt.Sprintf("a:%d", i))
-	}
-	// Local delivery does not wait for the broker.
-	if got := a.c.waitFor(t, 8); len(got) != 8 {
-		t.Errorf("local target got %q", got)
-	}
-	waitFor(t, func() bool { return a.r.Stats().PublishErrors >= 2 })
-	b.set(func(f *faultyBroker) { f.fail = false })
-	waitFor(t, func() bool { return a.r.Stats().Pending == 0 })
-	// The first envelope may have been taken before the queue filled, so
-	// between 5 and 6 messages made it; the others are reported.
-	got := c.c.waitFor(t, 5)
-	checkSeq(t, "c", got)
-	st := a.r.Stats()
-	if st.Dropped != uint64(8-len(got)) || st.Sent != uint64(len(got)) {
-		t.Errorf("publisher stats %+v, receiver got %d", st, len(got))
-	}
-	var dropped uint64
-	for _, l := range a.loss.get() {
-		if l.Kind == LossDropped {
-			dropped += l.Count
+		m := fmt.Sprintf("a:%d", i)
+		err := a.Publish("room", m)
+		if i < 5 {
+			require.NoError(t, err)
+			sent[m] = true
+		} else {
+			require.ErrorIs(t, err, pubsub.ErrFull)
 		}
 	}
-	if dropped != st.Dropped {
-		t.Errorf("reported %d dropped, stats say %d", dropped, st.Dropped)
-	}
-	// The receiver sees the drop as a gap at the next message.
-	a.r.Publish("next:0")
-	c.c.waitFor(t, len(got)+1)
-	if st := c.r.Stats(); st.Lost != uint64(8-len(got)) {
-		t.Errorf("receiver stats %+v", st)
-	}
+	b.set(func(f *faulty) { f.down = false })
+	checkExactly(t, sent, rec)
+	st := a.Stats()
+	assert.Equal(t, uint64(3), st.Rejected)
+	assert.Zero(t, st.Pending)
 }
 
-func TestRelayOutage(t *testing.T) {
-	checkGoroutines(t)
-	b := newFaulty()
+// A subscriber that falls behind a log's retained window is told exactly
+// how many messages it lost.
+func TestRelayReportsGap(t *testing.T) {
+	b := pubsub.NewLocal(pubsub.LocalOptions{MaxLen: 10})
 	defer b.Close()
-	n := newNode(t, b, "a", RelayOptions{})
+	r := newRelay(t, b, pubsub.RelayOptions{Node: "r"})
+	entered, release := make(chan struct{}), make(chan struct{})
+	var rec pubsubtest.Recorder
+	var once sync.Once
+	sub, err := r.Subscribe(context.Background(), "room", slow{&rec, func() { once.Do(func() { close(entered); <-release }) }})
+	require.NoError(t, err)
+	defer sub.Close()
+	ctx := context.Background()
+	_, err = b.Append(ctx, "room", pubsub.Batch{Producer: "p", Number: 1, Msgs: []string{"0"}})
+	require.NoError(t, err)
+	<-entered // the receiver holds message 0
+	for i := 1; i <= 30; i++ {
+		_, err := b.Append(ctx, "room", pubsub.Batch{Producer: "p", Number: uint64(i + 1), Msgs: []string{fmt.Sprint(i)}})
+		require.NoError(t, err)
+	}
+	close(release)
+	got := rec.WaitFor(t, 11)
+	assert.Equal(t, []string{"0", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30"}, pubsubtest.Data(got))
+	l := rec.Losses()
+	require.Len(t, l, 1)
+	assert.Equal(t, pubsub.LossGap, l[0].Kind)
+	assert.Equal(t, uint64(20), l[0].Count, "messages 1 to 20 were trimmed before the receiver read them")
+	assert.Equal(t, got[0].Offset, l[0].After)
+	assert.Equal(t, got[1].Offset, l[0].Next)
+}
+
+// slow is a Receiver that calls wait before each message.
+type slow struct {
+	*pubsubtest.Recorder
+	wait func()
+}
+
+func (s slow) Receive(m pubsub.Message) { s.wait(); s.Recorder.Receive(m) }
+
+// What a broker delivers again is dropped; a log that starts again is
+// reported as a reset.
+func TestRelayDropsRepeatsAndReportsResets(t *testing.T) {
+	b := newFaulty(100)
+	defer b.Close()
+	r := newRelay(t, b, pubsub.RelayOptions{Node: "r"})
+	rec := subscribe(t, r, "room")
 	b.mu.Lock()
 	h := b.handlers[0]
 	b.mu.Unlock()
-	err := errors.New("connection reset")
-	h.HandleStatus(Status{Channel: "room", Err: err})
-	if st := n.r.Stats(); st.Connected || st.Outages != 1 {
-		t.Errorf("stats %+v", st)
+	msg := func(t, s uint64, d string) pubsub.Message {
+		return pubsub.Message{Offset: pubsub.Offset{Time: t, Seq: s}, Data: d}
 	}
-	l := n.loss.get()
-	if len(l) != 1 || l[0].Kind != LossOutage || !errors.Is(l[0].Err, err) {
-		t.Errorf("losses %v", l)
-	}
-	// While the subscription is down, publishing waits for it.
-	n.r.Publish("a:0")
-	time.Sleep(50 * time.Millisecond)
-	b.mu.Lock()
-	held := b.published == 0
-	b.mu.Unlock()
-	if !held {
-		t.Error("published while the subscription was down")
-	}
-	h.HandleStatus(Status{Channel: "room", Connected: true, Since: time.Now()})
-	if st := n.r.Stats(); !st.Connected {
-		t.Errorf("stats %+v", st)
-	}
-	waitFor(t, func() bool { return n.r.Stats().Sent == 1 })
+	h.HandleMessages([]pubsub.Message{msg(10, 1, "1"), msg(10, 2, "2"), msg(11, 3, "3")})
+	h.HandleMessages([]pubsub.Message{msg(10, 2, "2 again"), msg(11, 3, "3 again"), msg(11, 4, "4")})
+	// The log was lost: it starts again at 1, later in time.
+	h.HandleMessages([]pubsub.Message{msg(20, 1, "new 1"), msg(20, 2, "new 2")})
+	assert.Equal(t, []string{"1", "2", "3", "4", "new 1", "new 2"}, pubsubtest.Data(rec.Got()))
+	l := rec.Losses()
+	require.Len(t, l, 1)
+	assert.Equal(t, pubsub.LossReset, l[0].Kind)
+	st := r.Stats()
+	assert.Equal(t, uint64(2), st.Duplicates)
+	assert.Equal(t, uint64(1), st.Resets)
 }
 
-func TestRelayShutdownWhileDown(t *testing.T) {
-	checkGoroutines(t)
-	b := newFaulty()
+// Subscribe waits for a broker that is down, until its context ends.
+func TestRelaySubscribeWaitsForTheBroker(t *testing.T) {
+	b := newFaulty(100)
 	defer b.Close()
-	n := newNode(t, b, "a", RelayOptions{})
-	b.mu.Lock()
-	h := b.handlers[0]
-	b.mu.Unlock()
-	h.HandleStatus(Status{Channel: "room", Err: errors.New("down")})
-	n.r.Publish("a:0")
-	// Shutdown does not wait for the subscription: it tries at once.
-	if err := n.r.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if st := n.r.Stats(); st.Sent != 1 {
-		t.Errorf("stats %+v", st)
-	}
-}
+	r := newRelay(t, b, pubsub.RelayOptions{Node: "r"})
+	b.set(func(f *faulty) { f.down = true })
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := r.Subscribe(ctx, "room", &pubsubtest.Recorder{})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.ErrorIs(t, err, errDown)
 
-func TestRelayMalformed(t *testing.T) {
-	b := NewLocal()
-	defer b.Close()
-	n := newNode(t, b, "a", RelayOptions{})
-	b.Publish(context.Background(), "room", []byte("junk"))
-	waitFor(t, func() bool { return n.r.Stats().Malformed == 1 })
-	if l := n.loss.get(); len(l) != 1 || l[0].Kind != LossMalformed {
-		t.Errorf("losses %v", l)
-	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		b.set(func(f *faulty) { f.down = false })
+	}()
+	rec := subscribe(t, r, "room")
+	require.NoError(t, r.Publish("room", "x:0"))
+	checkExactly(t, map[string]bool{"x:0": true}, rec)
 }
 
 func TestRelayShutdown(t *testing.T) {
-	checkGoroutines(t)
-	b := newFaulty()
+	b := newFaulty(10_000)
 	defer b.Close()
-	a, c := newNode(t, b, "a", RelayOptions{}), newNode(t, b, "c", RelayOptions{})
+	a, c := newRelay(t, b, pubsub.RelayOptions{Node: "a"}), newRelay(t, b, pubsub.RelayOptions{Node: "c"})
+	rec := subscribe(t, c, "room")
+	sent := map[string]bool{}
 	for i := range 100 {
-		a.r.Publish(fmt.Sprintf("a:%d", i))
+		m := fmt.Sprintf("a:%d", i)
+		require.NoError(t, a.Publish("room", m))
+		sent[m] = true
 	}
-	if err := a.r.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.r.Publish("late"); !errors.Is(err, ErrClosed) {
-		t.Errorf("Publish after Shutdown: %v", err)
-	}
-	checkSeq(t, "c", c.c.waitFor(t, 100))
+	require.NoError(t, a.Shutdown(context.Background()), "Shutdown appends what is pending")
+	assert.ErrorIs(t, a.Publish("room", "late"), pubsub.ErrClosed)
+	_, err := a.Subscribe(context.Background(), "room", &pubsubtest.Recorder{})
+	assert.ErrorIs(t, err, pubsub.ErrClosed)
+	checkExactly(t, sent, rec)
 
-	// A broker that never accepts: Shutdown gives up at its deadline.
-	b.set(func(f *faultyBroker) { f.fail = true })
-	c.r.Publish("c:0")
+	// A broker that never takes them: Shutdown gives up at its deadline.
+	b.set(func(f *faulty) { f.down = true })
+	require.NoError(t, c.Publish("room", "c:0"))
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	if err := c.r.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Shutdown: %v", err)
-	}
-	if st := c.r.Stats(); st.Dropped != 1 || st.Pending != 0 {
-		t.Errorf("stats %+v", st)
-	}
-	if err := c.r.Shutdown(context.Background()); err != nil {
-		t.Errorf("second Shutdown: %v", err)
-	}
+	err = c.Shutdown(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "1 message(s) dropped")
+	st := c.Stats()
+	assert.Equal(t, uint64(1), st.Dropped)
+	assert.Zero(t, st.Pending)
+	assert.Zero(t, st.Subscriptions, "Shutdown closes the subscriptions")
+	require.NoError(t, c.Shutdown(context.Background()), "a second Shutdown")
 }
 
-func TestRestartedNodeIsNew(t *testing.T) {
-	b := NewLocal()
+func TestRelayHistory(t *testing.T) {
+	b := pubsub.NewLocal(pubsub.LocalOptions{MaxLen: 5})
 	defer b.Close()
-	c := newNode(t, b, "c", RelayOptions{})
-	a1 := newNode(t, b, "a", RelayOptions{})
-	a1.r.Publish("a:0")
-	c.c.waitFor(t, 1)
-	a1.r.Shutdown(context.Background())
-	a2 := newNode(t, b, "a", RelayOptions{})
-	a2.r.Publish("a:1")
-	c.c.waitFor(t, 2)
-	if st := c.r.Stats(); st.Duplicates != 0 || st.Received != 2 {
-		t.Errorf("stats %+v", st)
+	r := newRelay(t, b, pubsub.RelayOptions{Node: "r"})
+	rec := subscribe(t, r, "room")
+	for i := range 8 {
+		require.NoError(t, r.Publish("room", fmt.Sprint(i)))
+		rec.WaitFor(t, i+1) // each is read before the log trims it
 	}
+	got := rec.Got()
+	ctx := context.Background()
+	h, err := r.History(ctx, "room", got[4].Offset, 2)
+	require.NoError(t, err)
+	assert.Equal(t, got[5:7], h)
+	_, err = r.History(ctx, "room", got[1].Offset, 0)
+	assert.ErrorIs(t, err, pubsub.ErrGap, "message 2 is no longer retained")
 }
 
-func TestEnvelope(t *testing.T) {
-	msgs := []string{"", "hello", strings.Repeat("x", 300), "\x00\xff"}
-	b := appendEnvelope(nil, "node#1", 42, msgs)
-	e, err := decodeEnvelope(b)
-	if err != nil || e.node != "node#1" || e.first != 42 || strings.Join(e.msgs, "|") != strings.Join(msgs, "|") {
-		t.Fatalf("decoded %+v, %v", e, err)
-	}
-	for i := range b {
-		if _, err := decodeEnvelope(b[:i]); err == nil {
-			t.Errorf("truncated to %d bytes: no error", i)
-		}
-	}
-	for _, bad := range [][]byte{nil, {2}, append(b, 0), appendEnvelope(nil, "n", 0, []string{"x"})} {
-		if _, err := decodeEnvelope(bad); err == nil {
-			t.Errorf("%q: no error", bad)
-		}
-	}
-}
-
-func FuzzDecodeEnvelope(f *testing.F) {
-	f.Add(appendEnvelope(nil, "n", 1, []string{"a", "b"}))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		e, err := decodeEnvelope(b)
-		if err != nil {
-			return
-		}
-		again, err := decodeEnvelope(appendEnvelope(nil, e.node, e.first, e.msgs))
-		if err != nil || again.node != e.node || again.first != e.first || strings.Join(again.msgs, "\x00") != strings.Join(e.msgs, "\x00") {
-			t.Errorf("%q: round trip gave %+v, %v", b, again, err)
-		}
-	})
-}
-
-func waitFor(t *testing.T, cond func() bool) {
+// eventually waits until cond holds, failing t after 10 seconds.
+func eventually(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not met in time")
+			t.Fatal("condition not met in 10 s")
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(2 * time.Millisecond)
 	}
 }

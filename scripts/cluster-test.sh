@@ -1,26 +1,30 @@
 #!/usr/bin/env bash
 # The cluster tests: the pubsub packages (unit tests, with the race
-# detector; the Redis broker against a real redis-server), then the
-# integration test of examples/cluster: redis-server, three chat nodes and
-# nginx (examples/cluster/nginx.conf) on loopback ports, with Go SockJS
-# clients over websocket, xhr-streaming and xhr-polling; a node is killed
-# and Redis restarts along the way.
+# detector; the Redis Streams broker against real redis-server processes:
+# one server killed and restarted, a 3-master Redis Cluster, a master with
+# a replica and a Sentinel that fails over), then the integration tests of
+# examples/cluster: redis-server and three chat nodes behind nginx
+# (examples/cluster/nginx.conf) and behind HAProxy (haproxy.cfg), on
+# loopback ports, with Go SockJS clients over every transport (websocket,
+# xhr-streaming, xhr-polling, eventsource, htmlfile, jsonp-polling); a
+# node is killed and comes back, and Redis restarts, while they talk.
 #
 #   scripts/cluster-test.sh           the tests
 #   scripts/cluster-test.sh -bench    the fan-out benchmark, 3 nodes vs 1
 #
-# Installs nginx-light and redis-server from Debian when they are missing
-# (as root, or with sudo). Ends with "N passed, M failed" and exits non-zero
-# on failure.
+# Installs nginx-light, haproxy and redis-server from Debian when they are
+# missing (as root, or with sudo). Ends with "N passed, M failed" and exits
+# non-zero on failure.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-# nginx lives in /usr/sbin, which is not on every user's PATH.
+# nginx and haproxy live in /usr/sbin, which is not on every user's PATH.
 export PATH="$PATH:/usr/sbin:/sbin"
 need=()
 command -v nginx >/dev/null || need+=(nginx)
+command -v haproxy >/dev/null || need+=(haproxy)
 command -v redis-server >/dev/null || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
 	echo "cluster-test: installing ${need[*]} from the distribution"
@@ -66,9 +70,9 @@ step() {
 
 step "pubsub (unit, race)" go test -race -count=1 ./pubsub/...
 step "pubsub/redis (vet)" bash -c 'cd pubsub/redis && go vet ./...'
-step "pubsub/redis (race, real redis-server)" bash -c 'cd pubsub/redis && SOCKJS_REQUIRE_REDIS=1 go test -race -count=1 ./...'
+step "pubsub/redis (race; redis-server, Redis Cluster, Sentinel)" bash -c 'cd pubsub/redis && SOCKJS_REQUIRE_REDIS=1 go test -race -count=1 -timeout 5m ./...'
 step "examples/cluster (vet)" bash -c 'cd examples/cluster && go vet ./...'
-step "cluster: 3 nodes behind nginx" bash -c 'cd examples/cluster/clustertest && CLUSTER_TEST_REQUIRE=1 go test -race -count=1 -timeout 5m -v -run "^TestCluster$" .'
+step "cluster: 3 nodes behind nginx, then HAProxy" bash -c 'cd examples/cluster/clustertest && CLUSTER_TEST_REQUIRE=1 go test -race -count=1 -timeout 5m -v -run "^Test(Cluster|HAProxy)$" .'
 
 echo
 if [ $failed -gt 0 ]; then

@@ -1,18 +1,25 @@
 // Command cluster is one node of the chat (package chat of examples/chat)
 // deployed on several nodes: its sessions live here, behind a load balancer
-// that keeps every request of a session on this node, and its room events
-// reach the other nodes through Redis pub/sub (pubsub.Relay on the broker
-// of github.com/gosockjs/sockjs/pubsub/redis).
+// that keeps every request of a session on this node, and its rooms are
+// Redis streams shared by the nodes (pubsub.Relay on the broker of
+// github.com/gosockjs/sockjs/pubsub/redis). A client that reconnects, to
+// this node or another, gets what it missed.
 //
 // It serves:
 //
 //	/chat/...       the SockJS service of the chat
 //	/broadcast/...  a SockJS service that sends every message it receives to
-//	                every session of every node: a Relay whose target is the
-//	                *sockjs.Handler itself, so each message is framed once per node
+//	                every session of every node, framed once per node
 //	/               the chat page
-//	/stats          the node's counters as JSON (sessions, relays, rooms)
-//	/healthz        200 while the relays' subscriptions are up, 503 otherwise
+//	/stats          the node's counters as JSON (sessions, relay, rooms)
+//	/healthz        liveness: 200 while the process serves, whatever Redis does
+//	/readyz         readiness: 200 until the node starts shutting down, then
+//	                503; the body tells whether Redis is reachable
+//
+// A Redis outage does not make the node unready: its sessions keep working,
+// and the messages sent meanwhile wait on their node and are delivered once
+// Redis is back. A balancer that took nodes out when Redis is down would take
+// the whole site down.
 //
 // start.sh in this directory starts redis-server, nginx (nginx.conf) and
 // three nodes on loopback ports. By hand:
@@ -23,8 +30,11 @@
 //
 //	-addr ADDR          address to listen on (default 127.0.0.1:8101)
 //	-node NAME          the node's name in pages, events and logs (default: the address)
-//	-redis ADDR         the Redis server (default 127.0.0.1:6379)
-//	-channel NAME       the Redis channel of the chat (default "sockjs:chat")
+//	-redis ADDRS        Redis: one address, several (comma-separated) for a Redis
+//	                    Cluster, or Sentinels with -redis-master (default 127.0.0.1:6379)
+//	-redis-master NAME  the master's name, when -redis are Sentinels
+//	-redis-prefix P     prefix of the Redis keys (default "sockjs:")
+//	-history N          events each room keeps for reconnecting clients (default 1000)
 //	-sockjs-url URL     sockjs-client script for the page and the iframe transports
 //	-sockjs-file PATH   serve this sockjs-client file at /sockjs.min.js and use it (offline use)
 //	-cookie             set JSESSIONID, for load balancers with cookie affinity (haproxy.cfg)
@@ -43,6 +53,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosockjs/sockjs"
@@ -53,43 +66,51 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
+// config is what the flags set.
+type config struct {
+	name, redisAddrs, redisMaster, redisPrefix, sockjsURL string
+	history                                               int
+	cookie                                                bool
+	heartbeat                                             time.Duration
+}
+
 func main() {
+	var cfg config
 	addr := flag.String("addr", "127.0.0.1:8101", "address to listen on")
-	node := flag.String("node", "", "name of this node (default: the address)")
-	redisAddr := flag.String("redis", "127.0.0.1:6379", "address of the Redis server")
-	channel := flag.String("channel", "sockjs:chat", "Redis channel of the chat")
-	sockjsURL := flag.String("sockjs-url", sockjs.DefaultSockJSURL, "URL of the sockjs-client script")
+	flag.StringVar(&cfg.name, "node", "", "name of this node (default: the address)")
+	flag.StringVar(&cfg.redisAddrs, "redis", "127.0.0.1:6379", "Redis address; several, comma-separated, for a Redis Cluster; Sentinels with -redis-master")
+	flag.StringVar(&cfg.redisMaster, "redis-master", "", "name of the master, when -redis are Sentinels")
+	flag.StringVar(&cfg.redisPrefix, "redis-prefix", redis.DefaultPrefix, "prefix of the Redis keys")
+	flag.IntVar(&cfg.history, "history", redis.DefaultMaxLen, "events each room keeps for reconnecting clients")
+	flag.StringVar(&cfg.sockjsURL, "sockjs-url", sockjs.DefaultSockJSURL, "URL of the sockjs-client script")
 	sockjsFile := flag.String("sockjs-file", "", "serve this sockjs-client script at /sockjs.min.js, and use it")
-	cookie := flag.Bool("cookie", false, "set the JSESSIONID cookie, for cookie affinity")
-	heartbeat := flag.Duration("heartbeat", sockjs.DefaultHeartbeatDelay, "SockJS heartbeat delay")
+	flag.BoolVar(&cfg.cookie, "cookie", false, "set the JSESSIONID cookie, for cookie affinity")
+	flag.DurationVar(&cfg.heartbeat, "heartbeat", sockjs.DefaultHeartbeatDelay, "SockJS heartbeat delay")
 	verbose := flag.Bool("v", false, "log every request")
 	flag.Parse()
-	if *node == "" {
-		*node = *addr
+	if cfg.name == "" {
+		cfg.name = *addr
 	}
 	if *sockjsFile != "" {
 		if _, err := os.Stat(*sockjsFile); err != nil {
 			log.Fatal(err)
 		}
-		*sockjsURL = "/sockjs.min.js"
+		cfg.sockjsURL = "/sockjs.min.js"
 	}
 
-	logger := run.Logger(*verbose).With("node", *node)
+	logger := run.Logger(*verbose).With("node", cfg.name)
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)
 	}
-	n, err := start(*node, *redisAddr, *channel, *sockjsURL, *cookie, *heartbeat, logger)
-	if err != nil {
-		log.Fatal(err)
-	}
+	n := start(cfg, logger)
 	if *sockjsFile != "" {
 		n.mux.HandleFunc("/sockjs.min.js", func(w http.ResponseWriter, r *http.Request) {
 			http.ServeFile(w, r, *sockjsFile)
 		})
 	}
-	fmt.Printf("node %s listening on http://%s (redis %s)\n", *node, ln.Addr(), *redisAddr)
+	fmt.Printf("node %s listening on http://%s (redis %s)\n", cfg.name, ln.Addr(), cfg.redisAddrs)
 
 	if err := run.Serve(ln, n.mux, n.shutdown); err != nil {
 		log.Fatal(err)
@@ -99,123 +120,114 @@ func main() {
 // nodeServer is the chat of one node and its connection to the others.
 type nodeServer struct {
 	name      string
-	hub       *chat.Hub
+	rdb       goredis.UniversalClient
+	broker    *redis.Broker
 	relay     *pubsub.Relay
+	hub       *chat.Hub
 	broadcast *sockjs.Handler
-	bcRelay   *pubsub.Relay
-	rdb       *goredis.Client
 	mux       *http.ServeMux
+	draining  atomic.Bool
+
+	bcCancel context.CancelFunc // ends the /broadcast subscription
+	bcDone   sync.WaitGroup
 }
 
-func start(name, redisAddr, channel, sockjsURL string, cookie bool, heartbeat time.Duration, logger *slog.Logger) (*nodeServer, error) {
-	n := &nodeServer{name: name, mux: http.NewServeMux()}
-	n.hub = chat.NewHub("/chat", chat.Options{
-		Node: name,
-		SockJS: sockjs.Options{
-			SockJSURL:      sockjsURL,
-			Logger:         logger,
-			CookieNeeded:   cookie,
-			HeartbeatDelay: heartbeat,
-		},
+// start sets the node up. It does not wait for Redis: the node serves its
+// sessions while Redis is away.
+func start(cfg config, logger *slog.Logger) *nodeServer {
+	n := &nodeServer{name: cfg.name, mux: http.NewServeMux()}
+	n.rdb = goredis.NewUniversalClient(&goredis.UniversalOptions{
+		Addrs:       strings.Split(cfg.redisAddrs, ","),
+		MasterName:  cfg.redisMaster,
+		DialTimeout: time.Second,
 	})
-	n.rdb = goredis.NewClient(&goredis.Options{Addr: redisAddr, DialTimeout: time.Second, MaxRetries: -1})
-	broker := redis.New(n.rdb, redis.Options{})
+	n.broker = redis.New(n.rdb, redis.Options{Prefix: cfg.redisPrefix, MaxLen: int64(cfg.history)})
+	n.relay = pubsub.NewRelay(n.broker, pubsub.RelayOptions{Node: cfg.name, Logger: logger})
+	sockjsOpts := sockjs.Options{SockJSURL: cfg.sockjsURL, Logger: logger, CookieNeeded: cfg.cookie, HeartbeatDelay: cfg.heartbeat}
 
-	// Tell the users of this node what they may have missed.
-	onLoss := func(l pubsub.Loss) {
-		switch l.Kind {
-		case pubsub.LossGap:
-			n.hub.Notice(fmt.Sprintf("%d message(s) from another node were lost while the nodes were out of touch.", l.Count))
-		case pubsub.LossOutage:
-			n.hub.Notice("This server lost contact with the other servers; messages from them may be missed until it is back.")
-		case pubsub.LossDropped:
-			n.hub.Notice(fmt.Sprintf("%d message(s) sent here could not reach the other servers.", l.Count))
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	relay, err := pubsub.NewRelay(ctx, broker, channel, n.hub, pubsub.RelayOptions{
-		Node:   name,
-		Logger: logger,
-		OnLoss: onLoss,
-	})
-	if err != nil {
-		n.rdb.Close()
-		return nil, err
-	}
-	n.relay = relay
-	n.hub.SetPublish(relay.Publish)
+	n.hub = chat.NewHub("/chat", n.relay, chat.Options{Node: cfg.name, SockJS: sockjsOpts})
+	n.mux.Handle("/chat", n.hub.Handler())
+	n.mux.Handle("/chat/", n.hub.Handler())
+	n.mux.Handle("/{$}", chat.Page(chat.PageData{SockJSURL: cfg.sockjsURL, Prefix: "/chat", Title: "cluster"}))
 
 	// /broadcast: every message to every session of every node.
-	var bcRelay *pubsub.Relay
 	n.broadcast = sockjs.NewHandler("/broadcast", func(c *sockjs.Conn, ev sockjs.Event, _ struct{}) struct{} {
 		if ev.Type == sockjs.EventRecv {
-			bcRelay.Publish(ev.Data)
+			if err := n.relay.Publish("broadcast", ev.Data); err != nil {
+				c.Send("not delivered: " + err.Error())
+			}
 		}
 		return struct{}{}
-	}, struct{}{}, sockjs.Options{SockJSURL: sockjsURL, Logger: logger, CookieNeeded: cookie, HeartbeatDelay: heartbeat})
-	bcRelay, err = pubsub.NewRelay(ctx, broker, channel+":broadcast", n.broadcast, pubsub.RelayOptions{Node: name, Logger: logger})
-	if err != nil {
-		relay.Shutdown(ctx)
-		n.rdb.Close()
-		return nil, err
-	}
-	n.bcRelay = bcRelay
+	}, struct{}{}, sockjsOpts)
 	n.mux.Handle("/broadcast", n.broadcast)
 	n.mux.Handle("/broadcast/", n.broadcast)
+	var ctx context.Context
+	ctx, n.bcCancel = context.WithCancel(context.Background())
+	n.bcDone.Go(func() {
+		sub, err := n.relay.Subscribe(ctx, "broadcast", pubsub.ReceiverFunc(func(m pubsub.Message) {
+			n.broadcast.Broadcast(m.Data)
+		}))
+		if err != nil {
+			return // shut down before Redis came
+		}
+		<-ctx.Done()
+		sub.Close()
+	})
 
-	h := n.hub.Handler()
-	n.mux.Handle("/chat", h)
-	n.mux.Handle("/chat/", h)
-	n.mux.Handle("/{$}", chat.Page(chat.PageData{SockJSURL: sockjsURL, Prefix: "/chat", Title: "cluster"}))
 	n.mux.HandleFunc("/stats", n.stats)
 	n.mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
-		if !relay.Stats().Connected || !bcRelay.Stats().Connected {
-			http.Error(w, "redis subscription down", http.StatusServiceUnavailable)
-			return
-		}
 		fmt.Fprintln(w, "ok")
 	})
-	return n, nil
+	n.mux.HandleFunc("/readyz", n.ready)
+	return n
+}
+
+// ready answers 200 until the node shuts down, whatever Redis does.
+func (n *nodeServer) ready(w http.ResponseWriter, r *http.Request) {
+	st := n.relay.Stats()
+	w.Header().Set("Content-Type", "application/json")
+	if n.draining.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	json.NewEncoder(w).Encode(map[string]any{
+		"ready":       !n.draining.Load(),
+		"redis":       st.Connected,
+		"pending":     st.Pending,
+		"subscribers": st.Subscriptions,
+	})
 }
 
 // Stats is what /stats returns.
 type Stats struct {
-	Node     string            `json:"node"`
-	Sessions int               `json:"sessions"`
-	Relay    pubsub.RelayStats `json:"relay"`
-	Rooms    map[string]int    `json:"rooms"`
-	SockJS   sockjs.Stats      `json:"sockjs"`
-
-	Broadcast struct {
-		Sessions int               `json:"sessions"`
-		Relay    pubsub.RelayStats `json:"relay"`
-	} `json:"broadcast"`
+	Node      string            `json:"node"`
+	Sessions  int               `json:"sessions"`
+	Broadcast int               `json:"broadcast_sessions"`
+	Relay     pubsub.RelayStats `json:"relay"`
+	Rooms     map[string]int    `json:"rooms"`
+	SockJS    sockjs.Stats      `json:"sockjs"`
 }
 
 func (n *nodeServer) stats(w http.ResponseWriter, r *http.Request) {
 	st := n.hub.Handler().Stats()
-	out := Stats{
-		Node:     n.name,
-		Sessions: st.Sessions,
-		Relay:    n.relay.Stats(),
-		Rooms:    n.hub.Rooms(),
-		SockJS:   st,
-	}
-	out.Broadcast.Sessions = n.broadcast.Stats().Sessions
-	out.Broadcast.Relay = n.bcRelay.Stats()
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(out)
+	json.NewEncoder(w).Encode(Stats{
+		Node:      n.name,
+		Sessions:  st.Sessions,
+		Broadcast: n.broadcast.Stats().Sessions,
+		Relay:     n.relay.Stats(),
+		Rooms:     n.hub.Rooms(),
+		SockJS:    st,
+	})
 }
 
-// shutdown closes the sessions, then publishes what is pending and closes
-// the connection to Redis.
+// shutdown makes the node unready, closes the sessions (their "left"
+// events go to the relay), appends what is pending and closes the
+// connection to Redis.
 func (n *nodeServer) shutdown(ctx context.Context) error {
-	return errors.Join(
-		n.hub.Handler().Shutdown(ctx),
-		n.broadcast.Shutdown(ctx),
-		n.relay.Shutdown(ctx),
-		n.bcRelay.Shutdown(ctx),
-		n.rdb.Close(),
-	)
+	n.draining.Store(true)
+	errs := []error{n.hub.Handler().Shutdown(ctx), n.broadcast.Shutdown(ctx), n.hub.Close()}
+	n.bcCancel()
+	n.bcDone.Wait()
+	errs = append(errs, n.relay.Shutdown(ctx), n.broker.Close(), n.rdb.Close())
+	return errors.Join(errs...)
 }

@@ -1,36 +1,45 @@
 // Package chat is a multi-room chat service on SockJS, reusable by the
 // single-node example (examples/chat) and the cluster example
-// (examples/cluster), where a pubsub.Relay carries its events between
-// nodes.
+// (examples/cluster). Its rooms are channels of a pubsub.Relay: on one node
+// a relay on pubsub.Local, on several nodes a relay on a shared broker such
+// as Redis Streams (github.com/gosockjs/sockjs/pubsub/redis).
 //
 // # Protocol
 //
 // Every message, both ways, is a JSON object with a "type". The client
 // sends:
 //
-//	{"type":"nick","nick":"ada"}                 choose a nickname (1 to 24 characters)
-//	{"type":"join","room":"lobby"}               join a room (1 to 32 of a-z 0-9 - _)
-//	{"type":"leave","room":"lobby"}              leave it
-//	{"type":"say","room":"lobby","text":"hi"}    say something in a room one has joined
+//	{"type":"nick","nick":"ada"}                         choose a nickname (1 to 24 characters)
+//	{"type":"join","room":"lobby"}                       join a room (1 to 32 of a-z 0-9 - _)
+//	{"type":"join","room":"lobby","after":"1700000000000-42"}  join again, with what followed that offset first
+//	{"type":"leave","room":"lobby"}                      leave it
+//	{"type":"say","room":"lobby","text":"hi"}            say something in a room one has joined
 //
 // and receives:
 //
 //	{"type":"welcome","id":"…","nick":"guest-1f2e","node":"n1"}
 //	{"type":"nick","nick":"ada"}                                     its nickname changed
-//	{"type":"joined","room":"lobby","nick":"ada","id":"…","node":"n1"}  someone, maybe itself, joined
-//	{"type":"left","room":"lobby","nick":"ada","id":"…","node":"n1"}
-//	{"type":"message","room":"lobby","nick":"ada","id":"…","node":"n1","text":"hi","ts":1700000000000}
-//	{"type":"notice","text":"…"}     about the service itself, such as messages lost between nodes
+//	{"offset":"…","type":"joined","room":"lobby","nick":"ada","id":"…","node":"n1"}  someone, maybe itself, joined
+//	{"offset":"…","type":"left","room":"lobby","nick":"ada","id":"…","node":"n1"}
+//	{"offset":"…","type":"message","room":"lobby","nick":"ada","id":"…","node":"n1","text":"hi","ts":1700000000000}
+//	{"type":"gap","room":"lobby","text":"…"}  what followed "after" is no longer kept
+//	{"type":"notice","room":"lobby","text":"…"}  about the service, such as messages lost between nodes
 //	{"type":"error","text":"…"}      a request that was refused
 //
-// The events of a room ("joined", "left", "message") go through the
-// Publish function given to the Hub, which on a cluster is a pubsub.Relay
-// whose target is the Hub; each node then delivers them to its local
-// members of the room with Hub.Broadcast. The messages of one sender reach
-// every member of the room once, in the order they were sent.
+// # Offsets and reconnecting clients
+//
+// The events of a room ("joined", "left", "message") go through the room's
+// log: every member of the room, on every node, gets them in the log's
+// order, each once, with their offset. A client keeps the offset of the
+// last event it got in each room; when it reconnects (a reloaded tab, a
+// dropped network, a node that died) it joins again with that offset as
+// "after", and gets every event it missed, each once, before the new ones,
+// or a "gap" event if the log no longer holds them. The page (Page) does
+// so.
 package chat
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -40,6 +49,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/pubsub"
 )
 
 // Limits of the protocol.
@@ -52,19 +62,24 @@ const (
 
 // Event is a message of the protocol, both ways.
 type Event struct {
-	Type string `json:"type"`
-	Room string `json:"room,omitempty"`
-	Nick string `json:"nick,omitempty"`
-	Text string `json:"text,omitempty"`
-	ID   string `json:"id,omitempty"`   // the sender's connection id
-	Node string `json:"node,omitempty"` // the node of the sender
-	TS   int64  `json:"ts,omitempty"`   // milliseconds since the epoch
+	Offset string `json:"offset,omitempty"` // the event's offset in its room's log
+	Type   string `json:"type"`
+	After  string `json:"after,omitempty"` // join: the offset of the last event seen
+	Room   string `json:"room,omitempty"`
+	Nick   string `json:"nick,omitempty"`
+	Text   string `json:"text,omitempty"`
+	ID     string `json:"id,omitempty"`   // the sender's connection id
+	Node   string `json:"node,omitempty"` // the node of the sender
+	TS     int64  `json:"ts,omitempty"`   // milliseconds since the epoch
 }
 
 // Options configures a Hub.
 type Options struct {
 	// Node names this server in welcome messages and events. Default: "".
 	Node string
+	// Channel is prepended to a room's name to name its channel on the
+	// relay. Default: "chat:".
+	Channel string
 	// SockJS configures the SockJS handler.
 	SockJS sockjs.Options
 }
@@ -73,11 +88,16 @@ type Options struct {
 // members of every room.
 type Hub struct {
 	node    string
+	channel string
+	relay   *pubsub.Relay
 	handler *sockjs.Handler
 
-	mu      sync.RWMutex
-	rooms   map[string]map[*sockjs.Conn]struct{}
-	publish func(msg string) error
+	ctx    context.Context // cancelled by Close: ends joins and subscriptions
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // the joins and subscriptions under way
+
+	mu    sync.Mutex
+	rooms map[string]*room // the rooms with local members
 }
 
 // session is the state of one chat session.
@@ -86,11 +106,14 @@ type session struct {
 	rooms map[string]struct{}
 }
 
-// NewHub returns a hub serving the chat at prefix. Until SetPublish is
-// called, room events are delivered on this node only.
-func NewHub(prefix string, opts Options) *Hub {
-	h := &Hub{node: opts.Node, rooms: make(map[string]map[*sockjs.Conn]struct{})}
-	h.publish = func(msg string) error { h.Broadcast(msg); return nil }
+// NewHub returns a hub serving the chat at prefix, whose rooms are channels
+// of relay.
+func NewHub(prefix string, relay *pubsub.Relay, opts Options) *Hub {
+	if opts.Channel == "" {
+		opts.Channel = "chat:"
+	}
+	h := &Hub{node: opts.Node, channel: opts.Channel, relay: relay, rooms: make(map[string]*room)}
+	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.handler = sockjs.NewHandler(prefix, h.callback, session{}, opts.SockJS)
 	return h
 }
@@ -99,31 +122,20 @@ func NewHub(prefix string, opts Options) *Hub {
 // everything under it, and to shut down.
 func (h *Hub) Handler() *sockjs.Handler { return h.handler }
 
-// SetPublish makes the hub send room events through publish, such as the
-// Publish method of a pubsub.Relay whose target is the hub. Call it before
-// serving.
-func (h *Hub) SetPublish(publish func(msg string) error) {
+// Close ends the joins under way and the hub's subscriptions, waiting for
+// them. Call it after Handler().Shutdown, which makes every member leave,
+// and before the relay's Shutdown, which appends their "left" events.
+func (h *Hub) Close() error {
+	h.cancel()
 	h.mu.Lock()
-	h.publish = publish
+	rooms := h.rooms
+	h.rooms = make(map[string]*room)
 	h.mu.Unlock()
-}
-
-// Broadcast delivers a room event, as published, to the local members of
-// its room. It makes the Hub a pubsub.Target.
-func (h *Hub) Broadcast(msg string) {
-	var ev struct {
-		Room string `json:"room"`
+	for _, r := range rooms {
+		r.stop()
 	}
-	if json.Unmarshal([]byte(msg), &ev) != nil || ev.Room == "" {
-		return
-	}
-	h.mu.RLock()
-	members := make([]*sockjs.Conn, 0, len(h.rooms[ev.Room]))
-	for c := range h.rooms[ev.Room] {
-		members = append(members, c)
-	}
-	h.mu.RUnlock()
-	sockjs.Broadcast(members, msg) // encoded once for the whole room
+	h.wg.Wait()
+	return nil
 }
 
 // Notice sends a notice to every session of this node. The frame is encoded
@@ -134,11 +146,13 @@ func (h *Hub) Notice(text string) {
 
 // Rooms returns the number of local members of every room that has some.
 func (h *Hub) Rooms() map[string]int {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	m := make(map[string]int, len(h.rooms))
-	for r, members := range h.rooms {
-		m[r] = len(members)
+	for name, r := range h.rooms {
+		r.mu.Lock()
+		m[name] = len(r.members)
+		r.mu.Unlock()
 	}
 	return m
 }
@@ -155,10 +169,7 @@ func send(c *sockjs.Conn, ev Event) { c.Send(encode(ev)) }
 func (h *Hub) emit(c *sockjs.Conn, ev Event) {
 	ev.ID = c.ID()
 	ev.Node = h.node
-	h.mu.RLock()
-	publish := h.publish
-	h.mu.RUnlock()
-	if err := publish(encode(ev)); err != nil {
+	if err := h.relay.Publish(h.channel+ev.Room, encode(ev)); err != nil {
 		send(c, Event{Type: "error", Text: "not delivered: " + err.Error()})
 	}
 }
@@ -201,6 +212,14 @@ func (h *Hub) handle(c *sockjs.Conn, in Event, s *session) {
 			fail("a room name has 1 to 32 of a-z 0-9 - _")
 			return
 		}
+		var after pubsub.Offset
+		if in.After != "" {
+			var err error
+			if after, err = pubsub.ParseOffset(in.After); err != nil {
+				fail("a bad offset")
+				return
+			}
+		}
 		if _, ok := s.rooms[in.Room]; ok {
 			return
 		}
@@ -209,15 +228,7 @@ func (h *Hub) handle(c *sockjs.Conn, in Event, s *session) {
 			return
 		}
 		s.rooms[in.Room] = struct{}{}
-		h.mu.Lock()
-		m := h.rooms[in.Room]
-		if m == nil {
-			m = make(map[*sockjs.Conn]struct{})
-			h.rooms[in.Room] = m
-		}
-		m[c] = struct{}{}
-		h.mu.Unlock()
-		h.emit(c, Event{Type: "joined", Room: in.Room, Nick: s.nick})
+		h.join(c, in.Room, s.nick, after)
 	case "leave":
 		if _, ok := s.rooms[in.Room]; !ok {
 			return
@@ -243,19 +254,6 @@ func (h *Hub) handle(c *sockjs.Conn, in Event, s *session) {
 	default:
 		fail("unknown request type")
 	}
-}
-
-// leave removes c from room and tells the room.
-func (h *Hub) leave(c *sockjs.Conn, room, nick string) {
-	h.mu.Lock()
-	if m := h.rooms[room]; m != nil {
-		delete(m, c)
-		if len(m) == 0 {
-			delete(h.rooms, room)
-		}
-	}
-	h.mu.Unlock()
-	h.emit(c, Event{Type: "left", Room: room, Nick: nick})
 }
 
 // validRoom reports whether r is a valid room name.

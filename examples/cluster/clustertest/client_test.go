@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,20 +20,28 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/gosockjs/sockjs/examples/chat/chat"
+	"github.com/gosockjs/sockjs/pubsub"
 )
+
+// transports are the SockJS transports the clients use, every one the
+// protocol has but the iframe wrappers (which run these same ones) and
+// xdr (Internet Explorer's).
+var transports = []string{"websocket", "xhr_streaming", "xhr", "eventsource", "htmlfile", "jsonp"}
 
 // client is a SockJS client of the chat, written against the wire protocol
 // as sockjs-client speaks it. It keeps one session open over its
-// transport, joins the room, and opens a new session (joining again) when
-// the session is lost, like the chat page does. It records every chat
-// message it receives and checks, as they arrive, that the messages of each
-// sender come once and in order.
+// transport and joins its room; when the session is lost it opens a new
+// one and joins again after the offset of the last room event it got, as
+// the chat page does. It counts every chat message it receives, and
+// records as a violation a message received twice, a room event whose
+// offset does not increase, a gap or a loss notice.
 type client struct {
 	idx       int
 	base      string // http://host:port/chat or /broadcast
-	transport string // websocket, xhr_streaming or xhr
+	transport string
 	room      string // the chat room; "" for the broadcast service
 	hc        *http.Client
+	dialer    websocket.Dialer
 	ctx       context.Context
 	cancel    context.CancelFunc
 	done      chan struct{}
@@ -46,24 +56,31 @@ type client struct {
 	nodes      []string // every node the client was on, in order
 	joined     bool
 	sessions   int                  // server sessions opened ("o" frames)
-	lastK      map[int]int          // sender -> last k received
-	got        map[int]map[int]bool // sender -> k -> received
+	after      pubsub.Offset        // the offset of the last room event
+	got        map[string]int       // message text -> receipts
 	delivered  int                  // chat messages received
-	notices    int
+	own        int                  // of them, this client's own
+	refused    int                  // "error" events: says the chat refused
+	probes     map[string]time.Time // when each probe ("p:...") arrived
 	violations []string
 	lostErrs   []string // why sessions were lost
 	nextK      int      // the next k this client says
 }
 
-func newClient(idx int, base, transport, room string) *client {
+// newClient starts a client; with cookies it keeps a cookie jar, as a
+// browser does, for balancers with cookie affinity.
+func newClient(idx int, base, transport, room string, cookies bool) *client {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &client{
 		idx: idx, base: base, transport: transport, room: room,
-		hc: &http.Client{Transport: &http.Transport{
-			MaxIdleConnsPerHost: 4, DisableCompression: true,
-		}},
-		ctx: ctx, cancel: cancel, done: make(chan struct{}),
-		lastK: map[int]int{}, got: map[int]map[int]bool{},
+		hc:     &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4, DisableCompression: true}},
+		dialer: websocket.Dialer{HandshakeTimeout: 5 * time.Second},
+		ctx:    ctx, cancel: cancel, done: make(chan struct{}),
+		got: map[string]int{}, probes: map[string]time.Time{},
+	}
+	if cookies {
+		jar, _ := cookiejar.New(nil)
+		c.hc.Jar, c.dialer.Jar = jar, jar
 	}
 	go c.run()
 	return c
@@ -95,13 +112,7 @@ func (c *client) run() {
 		c.mu.Lock()
 		c.sid, c.joined, c.connID = sid, false, ""
 		c.mu.Unlock()
-		var err error
-		switch c.transport {
-		case "websocket":
-			err = c.runWebsocket(sid)
-		default:
-			err = c.runXHR(sid)
-		}
+		err := c.receive(sid)
 		if c.ctx.Err() != nil {
 			return
 		}
@@ -123,10 +134,21 @@ func (c *client) url(sid, endpoint string) string {
 
 var errClosedFrame = errors.New("close frame")
 
-func (c *client) runWebsocket(sid string) error {
+// receive runs session sid over the client's transport until it is lost.
+func (c *client) receive(sid string) error {
+	if c.transport == "websocket" {
+		return c.receiveWebsocket(sid)
+	}
+	for { // a poll, or a stream that reached its size limit, ends: go on
+		if err := c.poll(sid); err != nil {
+			return err
+		}
+	}
+}
+
+func (c *client) receiveWebsocket(sid string) error {
 	u := "ws" + strings.TrimPrefix(c.url(sid, "websocket"), "http")
-	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
-	ws, _, err := d.DialContext(c.ctx, u, nil)
+	ws, _, err := c.dialer.DialContext(c.ctx, u, nil)
 	if err != nil {
 		return fmt.Errorf("dial: %w", err)
 	}
@@ -150,41 +172,89 @@ func (c *client) runWebsocket(sid string) error {
 	}
 }
 
-// runXHR polls (xhr) or streams (xhr_streaming) session sid until it is
-// lost.
-func (c *client) runXHR(sid string) error {
+// poll makes one receiving request of an HTTP transport and handles the
+// frames of its response until it ends.
+func (c *client) poll(sid string) error {
+	method, u := http.MethodPost, c.url(sid, c.transport)
+	switch c.transport {
+	case "eventsource":
+		method = http.MethodGet
+	case "htmlfile", "jsonp":
+		method, u = http.MethodGet, u+"?c=cb"
+	}
+	req, _ := http.NewRequestWithContext(c.ctx, method, u, nil)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.transport, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: status %d", c.transport, resp.StatusCode)
+	}
+	br := bufio.NewReaderSize(resp.Body, 64<<10)
 	for {
-		req, _ := http.NewRequestWithContext(c.ctx, http.MethodPost, c.url(sid, c.transport), nil)
-		resp, err := c.hc.Do(req)
+		line, err := br.ReadString('\n')
+		if err == io.EOF && line == "" {
+			return nil // the response ended cleanly
+		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", c.transport, err)
+			return fmt.Errorf("%s read: %w", c.transport, err)
 		}
-		if resp.StatusCode != http.StatusOK {
-			resp.Body.Close()
-			return fmt.Errorf("%s: status %d", c.transport, resp.StatusCode)
+		f, ok, err := frameOf(c.transport, strings.TrimRight(line, "\r\n"))
+		if err != nil {
+			return err
 		}
-		br := bufio.NewReaderSize(resp.Body, 64<<10)
-		for {
-			line, err := br.ReadString('\n')
-			if err == io.EOF && line == "" {
-				break // the response ended cleanly: poll again
-			}
-			if err != nil {
-				resp.Body.Close()
-				return fmt.Errorf("%s read: %w", c.transport, err)
-			}
-			line = strings.TrimSuffix(line, "\n")
-			if len(line) == 2048 && strings.Trim(line, "h") == "" {
-				continue // the xhr-streaming prelude
-			}
-			if err := c.frame(line); err != nil {
-				resp.Body.Close()
-				return err
-			}
+		if !ok {
+			continue
 		}
-		resp.Body.Close()
+		if err := c.frame(f); err != nil {
+			return err
+		}
 	}
 }
+
+// frameOf returns the SockJS frame that a line of a response carries over
+// transport, if it carries one.
+func frameOf(transport, line string) (string, bool, error) {
+	switch transport {
+	case "xhr", "xhr_streaming":
+		if len(line) == 2048 && strings.Trim(line, "h") == "" {
+			return "", false, nil // the xhr-streaming prelude
+		}
+		return line, line != "", nil
+	case "eventsource":
+		data, ok := strings.CutPrefix(line, "data: ")
+		return unescapeEvent(data), ok, nil
+	case "htmlfile":
+		// <script>\np("frame");\n</script>: the middle line.
+		s, ok := strings.CutPrefix(line, "p(")
+		if !ok {
+			return "", false, nil // the prelude, or the script tags
+		}
+		return jsString(strings.TrimSuffix(s, ");"))
+	case "jsonp":
+		s, ok := strings.CutPrefix(line, "/**/cb(")
+		if !ok {
+			return "", false, fmt.Errorf("jsonp: %q", line)
+		}
+		return jsString(strings.TrimSuffix(s, ");"))
+	}
+	return "", false, fmt.Errorf("unknown transport %s", transport)
+}
+
+// jsString decodes a JavaScript string literal that is also JSON, as the
+// htmlfile and jsonp transports write them.
+func jsString(lit string) (string, bool, error) {
+	var f string
+	if err := json.Unmarshal([]byte(lit), &f); err != nil {
+		return "", false, fmt.Errorf("bad string %q: %w", lit, err)
+	}
+	return f, true, nil
+}
+
+// unescapeEvent reverses the percent-escapes of eventsource data (%25,
+// %0D, %0A, %00), as sockjs-client's decodeURI does.
+var unescapeEvent = strings.NewReplacer("%25", "%", "%0D", "\r", "%0A", "\n", "%00", "\x00").Replace
 
 // frame handles one SockJS frame.
 func (c *client) frame(f string) error {
@@ -194,9 +264,9 @@ func (c *client) frame(f string) error {
 	switch f[0] {
 	case 'o':
 		// A new server session. Over the HTTP transports it can follow a
-		// lost node: the next poll of the session landed on another node,
-		// which opened a fresh session with the same id. The chat's
-		// welcome follows; the client joins again then.
+		// lost node: the next request of the session landed on another
+		// node, which opened a fresh session with the same id. The
+		// chat's welcome follows; the client joins again then.
 		c.mu.Lock()
 		c.joined = c.room == "" // the broadcast service needs no join
 		c.sessions++
@@ -230,13 +300,26 @@ func (c *client) message(m string) {
 		c.violation("bad event %q", m)
 		return
 	}
+	if ev.Offset != "" {
+		o, err := pubsub.ParseOffset(ev.Offset)
+		c.mu.Lock()
+		if err != nil || o.Compare(c.after) <= 0 {
+			c.violations = append(c.violations, fmt.Sprintf("client %d: event %s at %s after %v", c.idx, ev.Type, ev.Offset, c.after))
+		}
+		c.after = o
+		c.mu.Unlock()
+	}
 	switch ev.Type {
 	case "welcome":
 		c.mu.Lock()
 		c.connID, c.node = ev.ID, ev.Node
 		c.nodes = append(c.nodes, ev.Node)
+		after := ""
+		if !c.after.IsZero() {
+			after = c.after.String()
+		}
 		c.mu.Unlock()
-		go c.send(chat.Event{Type: "join", Room: c.room})
+		c.send(chat.Event{Type: "join", Room: c.room, After: after}) // if the session is lost, the next one joins
 	case "joined":
 		c.mu.Lock()
 		if ev.ID == c.connID {
@@ -245,42 +328,33 @@ func (c *client) message(m string) {
 		c.mu.Unlock()
 	case "message":
 		c.record(ev.Text)
-	case "notice":
-		c.mu.Lock()
-		c.notices++
-		c.mu.Unlock()
 	case "error":
-		c.violation("error from the server: %s", ev.Text)
+		// A say that the chat refused, such as one sent in a session that
+		// the client has not noticed yet (a request that met a node that
+		// came back, which opened a new session of the same id): never
+		// delivered to anyone, and that is right.
+		c.mu.Lock()
+		c.refused++
+		c.mu.Unlock()
+	case "gap", "notice":
+		c.violation("%s from the server: %s", ev.Type, ev.Text)
 	}
 }
 
-// record records the receipt of message text, "sender:k", checking that it
-// is the first receipt and in order.
+// record counts the receipt of message text.
 func (c *client) record(text string) {
-	s, k, ok := parseText(text)
-	if !ok {
-		c.violation("bad text %q", text)
-		return
-	}
 	c.mu.Lock()
-	last, seen := c.lastK[s]
-	if seen && k <= last {
-		c.violations = append(c.violations, fmt.Sprintf("client %d: from %d got %d after %d", c.idx, s, k, last))
+	defer c.mu.Unlock()
+	c.got[text]++
+	if c.got[text] > 1 {
+		c.violations = append(c.violations, fmt.Sprintf("client %d: %q received %d times", c.idx, text, c.got[text]))
 	}
-	c.lastK[s] = k
-	if c.got[s] == nil {
-		c.got[s] = map[int]bool{}
-	}
-	c.got[s][k] = true
 	c.delivered++
-	c.mu.Unlock()
-}
-
-func parseText(t string) (sender, k int, ok bool) {
-	a, b, found := strings.Cut(t, ":")
-	s, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	return s, n, found && err1 == nil && err2 == nil
+	if strings.HasPrefix(text, "p:") {
+		c.probes[text] = time.Now()
+	} else if s, _, _ := strings.Cut(text, ":"); s == strconv.Itoa(c.idx) {
+		c.own++
+	}
 }
 
 func (c *client) violation(format string, args ...any) {
@@ -295,7 +369,8 @@ func (c *client) send(ev chat.Event) error {
 	return c.sendRaw(string(b))
 }
 
-// sendRaw sends a message in the current session.
+// sendRaw sends a message in the current session: over the websocket, or
+// with xhr_send, or with jsonp_send and a form body.
 func (c *client) sendRaw(msg string) error {
 	body, _ := json.Marshal([]string{msg})
 	c.wmu.Lock()
@@ -309,27 +384,38 @@ func (c *client) sendRaw(msg string) error {
 	c.mu.Lock()
 	sid := c.sid
 	c.mu.Unlock()
-	req, _ := http.NewRequestWithContext(c.ctx, http.MethodPost, c.url(sid, "xhr_send"), bytes.NewReader(body))
-	req.Header.Set("Content-Type", "text/plain")
+	endpoint, ctype, want := "xhr_send", "text/plain", http.StatusNoContent
+	if c.transport == "jsonp" {
+		endpoint, ctype, want = "jsonp_send", "application/x-www-form-urlencoded", http.StatusOK
+		body = []byte("d=" + url.QueryEscape(string(body)))
+	}
+	req, _ := http.NewRequestWithContext(c.ctx, http.MethodPost, c.url(sid, endpoint), bytes.NewReader(body))
+	req.Header.Set("Content-Type", ctype)
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return err
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
-		return fmt.Errorf("xhr_send: status %d", resp.StatusCode)
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s: status %d", endpoint, resp.StatusCode)
 	}
 	return nil
 }
 
-// say sends the client's next numbered message to the room.
-func (c *client) say() error {
+// say sends the client's next numbered message, "idx:k", to the room, and
+// returns it, or an error if the node did not take it.
+func (c *client) say() (string, error) {
 	c.mu.Lock()
 	k := c.nextK
 	c.nextK++
 	c.mu.Unlock()
 	text := fmt.Sprintf("%d:%d", c.idx, k)
+	return text, c.sayText(text)
+}
+
+// sayText sends text to the room.
+func (c *client) sayText(text string) error {
 	if c.room == "" {
 		return c.sendRaw(text)
 	}
@@ -350,9 +436,9 @@ func (c *client) snapshot() (node string, sessions, delivered int, violations []
 	return c.node, c.sessions, c.delivered, append([]string(nil), c.violations...)
 }
 
-// has reports whether the client received message k of sender.
-func (c *client) has(sender, k int) bool {
+// has reports whether the client received message text.
+func (c *client) has(text string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.got[sender][k]
+	return c.got[text] > 0
 }

@@ -1,132 +1,214 @@
 package clustertest
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/gosockjs/sockjs/examples/chat/chat"
 )
 
-var transports = []string{"websocket", "xhr_streaming", "xhr"}
+// room is the clients of a chat room (or of the /broadcast service, with
+// name "") and the messages they said that their node took.
+type room struct {
+	t       *testing.T
+	c       *cluster
+	name    string
+	cookies bool
 
-// connect opens clients through nginx, cycling through the transports,
-// until every node of c has at least min of them (and there are at least
-// total), and returns them once they are all in room of the chat, or, with
-// no room, connected to the broadcast service.
-func connect(t *testing.T, c *cluster, room string, total, min int, onlyWS bool) []*client {
-	base := c.url("/chat")
-	if room == "" {
-		base = c.url("/broadcast")
+	mu      sync.Mutex
+	clients []*client
+	since   map[*client]int // len(sent) when the client joined
+	sent    []string
+}
+
+func newRoom(t *testing.T, c *cluster, name string, cookies bool) *room {
+	return &room{t: t, c: c, name: name, cookies: cookies, since: map[*client]int{}}
+}
+
+// add opens clients through the balancer, cycling through the transports,
+// until there are n more and every node has at least min clients, and
+// returns them once they are all in the room.
+func (r *room) add(n, min int, trs []string) []*client {
+	r.t.Helper()
+	base := r.c.url("/chat")
+	if r.name == "" {
+		base = r.c.url("/broadcast")
 	}
-	t.Helper()
-	var clients []*client
+	var added []*client
 	perNode := map[string]int{}
 	for i := 0; ; i++ {
-		tr := transports[i%len(transports)]
-		if onlyWS {
-			tr = "websocket"
-		}
-		cl := newClient(i, base, tr, room)
-		clients = append(clients, cl)
-		t.Cleanup(cl.close)
-		eventually(t, 10*time.Second, fmt.Sprintf("client %d (%s) to join", i, tr), cl.ready)
-		if room != "" {
+		r.mu.Lock()
+		idx := len(r.clients)
+		r.mu.Unlock()
+		tr := trs[i%len(trs)]
+		cl := newClient(idx, base, tr, r.name, r.cookies)
+		r.t.Cleanup(cl.close)
+		eventually(r.t, 20*time.Second, fmt.Sprintf("client %d (%s) to join", idx, tr), cl.ready)
+		r.mu.Lock()
+		r.clients = append(r.clients, cl)
+		r.since[cl] = len(r.sent)
+		r.mu.Unlock()
+		added = append(added, cl)
+		if r.name != "" {
 			node, _, _, _ := cl.snapshot()
 			perNode[node]++
-		} else {
-			// The broadcast service does not tell its node: ask the nodes.
+		} else { // the broadcast service does not tell its node: ask the nodes
 			clear(perNode)
-			for n := range c.nodePorts {
-				st, err := c.stats(n)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if st.Broadcast.Sessions > 0 {
-					perNode[st.Node] = st.Broadcast.Sessions
+			for i := range r.c.nodePorts {
+				if st, err := r.c.stats(i); err == nil && st.Broadcast > 0 {
+					perNode[st.Node] = st.Broadcast
 				}
 			}
 		}
-		enough := len(clients) >= total && len(perNode) == len(c.nodePorts)
-		for _, n := range perNode {
-			enough = enough && n >= min
+		enough := len(added) >= n && (min == 0 || len(perNode) == len(r.c.nodePorts))
+		for _, k := range perNode {
+			enough = enough && k >= min
 		}
 		if enough {
-			return clients
+			return added
 		}
-		if len(clients) >= 4*total {
-			t.Fatalf("clients spread badly over the nodes: %v", perNode)
+		if len(added) >= 4*n {
+			r.t.Fatalf("clients spread badly over the nodes: %v", perNode)
 		}
 	}
 }
 
-// sayAll makes every client say n messages, the clients in parallel, and
-// returns the first k of every client's batch.
-func sayAll(t *testing.T, clients []*client, n int, gap time.Duration) map[*client]int {
-	t.Helper()
-	first := map[*client]int{}
-	for _, cl := range clients {
-		cl.mu.Lock()
-		first[cl] = cl.nextK
-		cl.mu.Unlock()
-	}
+// talk makes each speaker say n messages, the speakers in parallel, with
+// a pause after each message, and records those their node took.
+func (r *room) talk(speakers []*client, n int, pause time.Duration) {
 	var wg sync.WaitGroup
-	for _, cl := range clients {
+	for _, cl := range speakers {
 		wg.Go(func() {
 			for range n {
-				if err := cl.say(); err != nil {
-					t.Errorf("client %d: say: %v", cl.idx, err)
-					return
+				text, err := cl.say()
+				if err == nil {
+					r.mu.Lock()
+					r.sent = append(r.sent, text)
+					r.mu.Unlock()
 				}
-				if gap > 0 {
-					time.Sleep(gap)
-				}
+				time.Sleep(pause)
 			}
 		})
 	}
 	wg.Wait()
-	return first
 }
 
-// expectAll waits until every receiver has messages [first, first+n) of
-// every sender.
-func expectAll(t *testing.T, what string, receivers, senders []*client, first map[*client]int, n int) {
-	t.Helper()
-	missing := func() string {
-		for _, r := range receivers {
-			for _, s := range senders {
-				for k := first[s]; k < first[s]+n; k++ {
-					if !r.has(s.idx, k) {
-						return fmt.Sprintf("client %d misses %d:%d", r.idx, s.idx, k)
-					}
+// check waits until every message said reached every client that was in
+// the room then, each once, and fails the test if one did not, or if a
+// client got a message twice, an event out of order, a gap or a loss
+// notice. It counts what the clients received against what was said: no
+// figure the nodes report about themselves. A message its sender never
+// got back was refused by the chat (see client.refused): it must have
+// reached no one, and its sender must have had as many refusals.
+func (r *room) check(what string) {
+	r.t.Helper()
+	r.mu.Lock()
+	clients := append([]*client(nil), r.clients...)
+	sent := append([]string(nil), r.sent...)
+	since := maps.Clone(r.since)
+	r.mu.Unlock()
+	byIdx := map[string]*client{}
+	for _, cl := range clients {
+		byIdx[strconv.Itoa(cl.idx)] = cl
+	}
+	sender := func(m string) *client { s, _, _ := strings.Cut(m, ":"); return byIdx[s] }
+	// problem returns what is still wrong: a message some clients lack,
+	// or more messages missing at their sender than it had refusals.
+	problem := func() string {
+		refusedBy := map[*client]int{}
+		for i, m := range sent {
+			s := sender(m)
+			if !s.has(m) {
+				refusedBy[s]++
+				continue
+			}
+			for _, cl := range clients {
+				if since[cl] <= i && !cl.has(m) {
+					return fmt.Sprintf("client %d (%s, on %v) misses %s", cl.idx, cl.transport, cl.nodes, m)
 				}
+			}
+		}
+		for s, n := range refusedBy {
+			s.mu.Lock()
+			refused := s.refused
+			s.mu.Unlock()
+			if n > refused {
+				return fmt.Sprintf("%d messages of client %d (%s) reached no one, and it had %d refusals", n, s.idx, s.transport, refused)
 			}
 		}
 		return ""
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		m := missing()
-		if m == "" {
-			return
-		}
+	deadline := time.Now().Add(30 * time.Second)
+	for p := problem(); p != ""; p = problem() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: %s", what, m)
+			r.t.Fatalf("%s: %s", what, p)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// checkOrder fails the test if any client got a message twice or out of
-// order.
-func checkOrder(t *testing.T, clients []*client) {
-	t.Helper()
-	for _, cl := range clients {
-		if _, _, _, v := cl.snapshot(); len(v) > 0 {
-			t.Errorf("client %d (%s): %d violations, first: %s", cl.idx, cl.transport, len(v), v[0])
+	time.Sleep(100 * time.Millisecond) // for duplicates still on their way
+	refused := 0
+	for i, m := range sent {
+		if !sender(m).has(m) {
+			refused++
+			for _, cl := range clients {
+				if since[cl] <= i && cl.has(m) {
+					r.t.Errorf("%s: %s, refused, reached client %d", what, m, cl.idx)
+				}
+			}
 		}
 	}
+	for _, cl := range clients {
+		if _, _, _, v := cl.snapshot(); len(v) > 0 {
+			r.t.Errorf("%s: client %d (%s): %d violations, first: %s", what, cl.idx, cl.transport, len(v), v[0])
+		}
+	}
+	if r.t.Failed() {
+		r.t.FailNow()
+	}
+	r.t.Logf("%s: %d messages said (%d refused by the chat), every client got each once", what, len(sent), refused)
+}
+
+// on returns the clients of r on node, and the others.
+func (r *room) on(node string) (on, others []*client) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, cl := range r.clients {
+		if n, _, _, _ := cl.snapshot(); n == node {
+			on = append(on, cl)
+		} else {
+			others = append(others, cl)
+		}
+	}
+	return on, others
+}
+
+// everyone returns the clients of r.
+func (r *room) everyone() []*client {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*client(nil), r.clients...)
+}
+
+// settled waits until every client of r is in the room, on a node other
+// than avoid.
+func (r *room) settled(what, avoid string) {
+	r.t.Helper()
+	eventually(r.t, 30*time.Second, what, func() bool {
+		for _, cl := range r.everyone() {
+			if node, _, _, _ := cl.snapshot(); !cl.ready() || node == avoid {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // describe tells how many clients of each transport each node has.
@@ -152,79 +234,87 @@ func describe(clients []*client) string {
 	return strings.Join(parts, "; ")
 }
 
-// TestCluster runs the chat on three nodes behind nginx and checks that
-// every message reaches every client of the room once and in order per
-// sender; that a killed node closes only its own sessions, which come back
-// through nginx on the other nodes while the other clients lose nothing;
-// and that a Redis restart is survived, with what it cost reported.
+// rawNode opens a raw websocket session of the chat (/chat/websocket)
+// through the balancer and returns the node that welcomes it.
+func (c *cluster) rawNode() (string, error) {
+	ws, _, err := websocket.DefaultDialer.Dial(fmt.Sprintf("ws://127.0.0.1:%d/chat/websocket", c.frontPort), nil)
+	if err != nil {
+		return "", err
+	}
+	defer ws.Close()
+	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var ev chat.Event
+	if _, b, err := ws.ReadMessage(); err != nil || json.Unmarshal(b, &ev) != nil || ev.Type != "welcome" {
+		return "", fmt.Errorf("no welcome: %v", err)
+	}
+	return ev.Node, nil
+}
+
+// rawNodes opens n raw websocket sessions and counts them by node.
+func (c *cluster) rawNodes(t *testing.T, n int) map[string]int {
+	t.Helper()
+	nodes := map[string]int{}
+	for range n {
+		node, err := c.rawNode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes[node]++
+	}
+	return nodes
+}
+
+// TestCluster runs the chat on three nodes behind nginx, with clients over
+// every transport, and checks that every client gets every message once,
+// through a node's death and return and a Redis restart. Clients that lose
+// their session join again after the last offset they saw, as the page
+// does, and get what they missed from the room's history.
 func TestCluster(t *testing.T) {
-	c := startCluster(t, 3)
-	clients := connect(t, c, "t", 15, 3, false)
-	t.Logf("%d clients: %s", len(clients), describe(clients))
-	const m = 20
+	c := startCluster(t, 3, "nginx")
+
+	// Raw websocket clients carry no session id: nginx spreads them.
+	raw := c.rawNodes(t, 12)
+	t.Logf("12 raw websocket clients: %v", raw)
+	if len(raw) < 2 {
+		t.Errorf("raw websocket clients all on one node: %v", raw)
+	}
+
 	testBroadcast(t, c)
 
-	t.Log("phase 1: every client says 10 messages")
-	first := sayAll(t, clients, m, 0)
-	expectAll(t, "phase 1", clients, clients, first, m)
-	checkOrder(t, clients)
-	if t.Failed() {
-		return
-	}
+	r := newRoom(t, c, "t", false)
+	r.add(18, 3, transports)
+	t.Logf("%d clients: %s", len(r.everyone()), describe(r.everyone()))
+	r.talk(r.everyone(), 20, 0)
+	r.check("phase 1")
 
 	// Kill the node with the most kinds of transport among its clients.
 	kinds := map[string]map[string]bool{}
-	count := map[string]int{}
-	for _, cl := range clients {
+	for _, cl := range r.everyone() {
 		node, _, _, _ := cl.snapshot()
 		if kinds[node] == nil {
 			kinds[node] = map[string]bool{}
 		}
 		kinds[node][cl.transport] = true
-		count[node]++
 	}
-	dead := ""
-	for _, node := range []string{"n1", "n2", "n3"} {
-		if dead == "" || len(kinds[node]) > len(kinds[dead]) || len(kinds[node]) == len(kinds[dead]) && count[node] > count[dead] {
+	dead := "n1"
+	for _, node := range []string{"n2", "n3"} {
+		if len(kinds[node]) > len(kinds[dead]) {
 			dead = node
 		}
 	}
 	deadIdx := int(dead[1] - '1')
-	var live []int
-	for i := range c.nodePorts {
-		if i != deadIdx {
-			live = append(live, i)
-		}
-	}
+	victims, survivors := r.on(dead)
 
-	t.Logf("phase 2: node %s is killed while the others talk", dead)
-	var victims, survivors []*client
-	for _, cl := range clients {
-		if node, _, _, _ := cl.snapshot(); node == dead {
-			victims = append(victims, cl)
-		} else {
-			survivors = append(survivors, cl)
-		}
-	}
-	var talk map[*client]int
+	t.Logf("phase 2: %s is killed while the others talk", dead)
 	talked := make(chan struct{})
 	go func() {
 		defer close(talked)
-		talk = sayAll(t, survivors, m, 30*time.Millisecond)
+		r.talk(survivors, 20, 20*time.Millisecond)
 	}()
 	time.Sleep(60 * time.Millisecond)
 	c.killNode(deadIdx)
 	<-talked
-	expectAll(t, "survivors while "+dead+" died", survivors, survivors, talk, m)
-	eventually(t, 20*time.Second, "the clients of "+dead+" to come back on other nodes", func() bool {
-		for _, cl := range victims {
-			node, sessions, _, _ := cl.snapshot()
-			if !cl.ready() || node == dead || sessions < 2 {
-				return false
-			}
-		}
-		return true
-	})
+	r.settled("the clients of "+dead+" to come back on other nodes", dead)
 	for _, cl := range survivors {
 		if _, sessions, _, _ := cl.snapshot(); sessions != 1 {
 			cl.mu.Lock()
@@ -237,105 +327,140 @@ func TestCluster(t *testing.T) {
 		t.Logf("client %d (%s) moved %v after: %s", cl.idx, cl.transport, cl.nodes, strings.Join(cl.lostErrs, "; "))
 		cl.mu.Unlock()
 	}
-	t.Logf("after the kill: %s", describe(clients))
-	first = sayAll(t, clients, m, 0)
-	expectAll(t, "phase 2, after the kill", clients, clients, first, m)
-	checkOrder(t, clients)
-	if t.Failed() {
-		return
+	r.check("phase 2, the victims got what was said while they moved")
+	// Sessions opened while the node is down: a third of them hash to it,
+	// and nginx sends them to the next node on the ring.
+	r.add(12, 0, transports[1:])
+	r.talk(r.everyone(), 10, 0)
+	r.check("phase 2, after the kill")
+	before := map[*client]int{}
+	for _, cl := range r.everyone() {
+		_, before[cl], _, _ = cl.snapshot()
 	}
 
-	t.Log("phase 3: Redis restarts")
+	t.Logf("phase 3: %s comes back while everyone talks", dead)
+	stop := make(chan struct{})
+	talking := make(chan struct{})
+	go func() {
+		defer close(talking)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			r.talk(r.everyone(), 1, 50*time.Millisecond)
+		}
+	}()
+	c.startNode(deadIdx)
+	eventually(t, 20*time.Second, "nginx to use "+dead+" again", func() bool {
+		node, err := c.rawNode()
+		return err == nil && node == dead
+	})
+	time.Sleep(time.Second) // sessions that hash to it meet it again
+	close(stop)
+	<-talking
+	r.settled("the clients to be back in the room", "")
+	broke := 0
+	for _, cl := range r.everyone() {
+		if _, s, _, _ := cl.snapshot(); s > before[cl] {
+			broke++
+		}
+	}
+	t.Logf("after the return: %s; %d sessions broke and their clients resumed", describe(r.everyone()), broke)
+	r.check("phase 3, " + dead + " is back")
+	newcomers := r.add(6, 0, transports)
+	t.Logf("newcomers: %s", describe(newcomers))
+
+	t.Log("phase 4: Redis restarts while everyone talks")
 	c.killRedis()
-	eventually(t, 10*time.Second, "the nodes to notice", func() bool {
-		for _, i := range live {
-			if st, err := c.stats(i); err != nil || st.Relay.Connected {
-				return false
-			}
+	for i := range c.nodePorts {
+		if code := c.status(i, "/healthz"); code != 200 {
+			t.Errorf("node %d: /healthz %d while Redis is down", i+1, code)
 		}
-		return true
-	})
-	const r = 5
-	outage := sayAll(t, clients, r, 20*time.Millisecond)
-	time.Sleep(500 * time.Millisecond)
+		if code := c.status(i, "/readyz"); code != 200 {
+			t.Errorf("node %d: /readyz %d while Redis is down", i+1, code)
+		}
+	}
+	down := c.rawNodes(t, 6)
+	t.Logf("new sessions through nginx while Redis is down: %v", down)
+	r.talk(r.everyone(), 5, 20*time.Millisecond)
+	time.Sleep(2 * time.Second) // longer than go-redis retries by itself: the relays hold their backlog
 	c.startRedis()
-	eventually(t, 20*time.Second, "the nodes to resubscribe and publish their backlog", func() bool {
-		for _, i := range live {
-			st, err := c.stats(i)
-			if err != nil || !st.Relay.Connected || st.Relay.Pending != 0 {
-				return false
-			}
-		}
-		return true
-	})
-	first = sayAll(t, clients, m, 0)
-	expectAll(t, "phase 3, after the restart", clients, clients, first, m)
-	checkOrder(t, clients)
+	r.talk(r.everyone(), 5, 0)
+	r.check("phase 4, after the restart")
 
-	// Messages said during the outage: the clients of the sender's node
-	// got them at once; the others got them when the sender's node
-	// published its backlog, unless their node had not resubscribed yet.
-	// Those are the ones its relay reported lost.
-	byNode := map[string][]*client{}
-	for _, cl := range clients {
-		node, _, _, _ := cl.snapshot()
-		byNode[node] = append(byNode[node], cl)
-	}
-	for _, i := range live {
-		st, err := c.stats(i)
-		if err != nil {
-			t.Fatal(err)
-		}
-		missed := map[string]bool{} // sender:k missed by some client of the node
-		for _, rc := range byNode[st.Node] {
-			for _, s := range clients {
-				sn, _, _, _ := s.snapshot()
-				for k := outage[s]; k < outage[s]+r; k++ {
-					if !rc.has(s.idx, k) {
-						if sn == st.Node {
-							t.Errorf("client %d missed %d:%d from its own node", rc.idx, s.idx, k)
-						}
-						missed[fmt.Sprintf("%d:%d", s.idx, k)] = true
-					}
-				}
-			}
-		}
-		t.Logf("%s: outages %d, publish errors %d, messages lost and reported %d, missed by its clients %d, duplicates dropped %d",
-			st.Node, st.Relay.Outages, st.Relay.PublishErrors, st.Relay.Lost, len(missed), st.Relay.Duplicates)
-		if st.Relay.Outages < 1 {
-			t.Errorf("%s did not report the outage", st.Node)
-		}
-		if uint64(len(missed)) > st.Relay.Lost {
-			t.Errorf("%s: its clients missed %d messages but it reported %d lost", st.Node, len(missed), st.Relay.Lost)
-		}
-		if st.Relay.Dropped != 0 || st.Relay.Malformed != 0 {
-			t.Errorf("%s: relay stats %+v", st.Node, st.Relay)
-		}
-	}
 	total := 0
-	for _, cl := range clients {
+	for _, cl := range r.everyone() {
 		_, _, d, _ := cl.snapshot()
 		total += d
 	}
-	t.Logf("%d clients received %d chat messages in all", len(clients), total)
+	t.Logf("%d clients received %d chat messages in all", len(r.everyone()), total)
 }
 
-// testBroadcast checks the /broadcast service, whose relay targets the
-// *sockjs.Handler itself: every message reaches every client once, in
-// order per sender, across nodes and transports.
+// testBroadcast checks the /broadcast service, whose relay subscription
+// hands every message to the *sockjs.Handler itself: every message reaches
+// every client once, across nodes and transports.
 func testBroadcast(t *testing.T, c *cluster) {
 	t.Helper()
-	clients := connect(t, c, "", 9, 2, false)
-	var per []string
-	for n := range c.nodePorts {
-		st, _ := c.stats(n)
-		per = append(per, fmt.Sprintf("%s: %d", st.Node, st.Broadcast.Sessions))
-	}
-	t.Logf("/broadcast: %d clients (%s)", len(clients), strings.Join(per, ", "))
-	first := sayAll(t, clients, 20, 0)
-	expectAll(t, "/broadcast", clients, clients, first, 20)
-	checkOrder(t, clients)
-	for _, cl := range clients {
+	r := newRoom(t, c, "", false)
+	r.add(12, 2, transports)
+	r.talk(r.everyone(), 20, 0)
+	r.check("/broadcast")
+	for _, cl := range r.everyone() {
 		cl.close()
 	}
+}
+
+// TestHAProxy runs three nodes with cookie affinity behind HAProxy and the
+// shipped haproxy.cfg: sessions opened while their node is down move to
+// another node and stay there when it returns, and a Redis outage takes no
+// node out of HAProxy.
+func TestHAProxy(t *testing.T) {
+	c := startCluster(t, 3, "haproxy", "-cookie")
+	raw := c.rawNodes(t, 6)
+	t.Logf("6 raw websocket clients: %v", raw)
+	if len(raw) != 3 {
+		t.Errorf("raw websocket clients not spread: %v", raw)
+	}
+	r := newRoom(t, c, "h", true)
+	r.add(12, 2, transports)
+	t.Logf("%d clients: %s", len(r.everyone()), describe(r.everyone()))
+	r.talk(r.everyone(), 10, 0)
+	r.check("phase 1")
+
+	t.Log("phase 2: n1 dies, its clients open sessions elsewhere, n1 comes back")
+	movers, _ := r.on("n1")
+	c.killNode(0)
+	r.settled("n1's clients to move", "n1")
+	sessions := map[*client]int{}
+	for _, cl := range r.everyone() {
+		_, sessions[cl], _, _ = cl.snapshot()
+	}
+	c.startNode(0)
+	eventually(t, 20*time.Second, "HAProxy to use n1 again", func() bool {
+		node, err := c.rawNode()
+		return err == nil && node == "n1"
+	})
+	r.talk(r.everyone(), 10, 10*time.Millisecond)
+	r.check("phase 2, n1 is back")
+	for _, cl := range r.everyone() {
+		node, s, _, _ := cl.snapshot()
+		if s != sessions[cl] || node == "n1" {
+			cl.mu.Lock()
+			t.Errorf("client %d (%s) on %v: its session broke when n1 came back: %v", cl.idx, cl.transport, cl.nodes, cl.lostErrs)
+			cl.mu.Unlock()
+		}
+	}
+	t.Logf("%d clients moved off n1 and stayed: %s", len(movers), describe(movers))
+
+	t.Log("phase 3: Redis is down longer than HAProxy takes to fail a check")
+	c.killRedis()
+	time.Sleep(3 * time.Second) // fall 2 × inter 1s in haproxy.cfg, and some
+	if got := c.rawNodes(t, 6); len(got) != 3 {
+		t.Errorf("HAProxy took nodes out while Redis is down: new sessions went to %v", got)
+	}
+	r.talk(r.everyone(), 5, 10*time.Millisecond)
+	c.startRedis()
+	r.check("phase 3, after Redis came back")
 }

@@ -23,7 +23,7 @@ var nodeBin string // the node binary, built by TestMain
 func TestMain(m *testing.M) {
 	flag.Parse()
 	missing := []string{}
-	for _, cmd := range []string{"nginx", "redis-server"} {
+	for _, cmd := range []string{"nginx", "redis-server", "haproxy"} {
 		if _, err := exec.LookPath(cmd); err != nil {
 			missing = append(missing, cmd)
 		}
@@ -52,17 +52,19 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// cluster is redis-server, nodes of examples/cluster and nginx in front of
-// them, on loopback ports, for one test.
+// cluster is redis-server, nodes of examples/cluster and a balancer in
+// front of them (nginx with the shipped nginx.conf, or HAProxy with the
+// shipped haproxy.cfg), on loopback ports, for one test.
 type cluster struct {
 	t         *testing.T
 	dir       string
 	redisPort int
-	nginxPort int
+	frontPort int
 	nodePorts []int
-	redis     *exec.Cmd
-	nodes     []*exec.Cmd // nil once killed
-	nginx     *exec.Cmd
+	nodeArgs  []string    // extra arguments of every node
+	redis     *exec.Cmd   // nil while down
+	nodes     []*exec.Cmd // nil while down
+	front     *exec.Cmd
 	dumped    bool
 }
 
@@ -75,65 +77,98 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// startCluster starts redis-server, n nodes and nginx.
-func startCluster(t *testing.T, n int) *cluster {
-	c := &cluster{t: t, dir: t.TempDir(), redisPort: freePort(t), nginxPort: freePort(t)}
+// startCluster starts redis-server and n nodes, with args, then nginx in
+// front of them, or HAProxy (3 nodes) when balancer is "haproxy".
+func startCluster(t *testing.T, n int, balancer string, args ...string) *cluster {
+	c := &cluster{t: t, dir: t.TempDir(), redisPort: freePort(t), frontPort: freePort(t), nodeArgs: args}
 	t.Cleanup(c.stop)
 	c.startRedis()
-	var ups strings.Builder
+	for range n {
+		c.nodePorts = append(c.nodePorts, freePort(t))
+		c.nodes = append(c.nodes, nil)
+	}
 	for i := range n {
-		p := freePort(t)
-		c.nodePorts = append(c.nodePorts, p)
-		fmt.Fprintf(&ups, "server 127.0.0.1:%d max_fails=1 fail_timeout=5s; ", p)
-		c.nodes = append(c.nodes, c.start(fmt.Sprintf("n%d.log", i+1), nodeBin,
-			"-addr", fmt.Sprintf("127.0.0.1:%d", p), "-node", fmt.Sprintf("n%d", i+1),
-			"-redis", c.redisAddr(), "-heartbeat", "5s"))
+		c.startNode(i)
 	}
-	for _, p := range c.nodePorts {
-		c.waitPort(p)
+	switch balancer {
+	case "nginx":
+		c.startNginx()
+	case "haproxy":
+		c.startHAProxy()
+	default:
+		t.Fatalf("unknown balancer %q", balancer)
 	}
+	c.waitPort(c.frontPort)
+	return c
+}
 
-	// The shipped nginx.conf, with its placeholders filled.
+// startNginx starts nginx with the shipped nginx.conf, its placeholders
+// filled.
+func (c *cluster) startNginx() {
+	var ups strings.Builder
+	for _, p := range c.nodePorts {
+		fmt.Fprintf(&ups, "server 127.0.0.1:%d max_fails=1 fail_timeout=5s; ", p)
+	}
 	tmpl, err := os.ReadFile("../nginx.conf")
 	if err != nil {
-		t.Fatal(err)
+		c.t.Fatal(err)
 	}
-	conf := strings.NewReplacer("@LISTEN@", fmt.Sprintf("127.0.0.1:%d", c.nginxPort), "@UPSTREAMS@", ups.String()).Replace(string(tmpl))
+	conf := strings.NewReplacer("@LISTEN@", fmt.Sprintf("127.0.0.1:%d", c.frontPort), "@UPSTREAMS@", ups.String()).Replace(string(tmpl))
 	prefix := filepath.Join(c.dir, "nginx")
 	for _, d := range []string{"logs", "tmp"} {
 		os.MkdirAll(filepath.Join(prefix, d), 0o755)
 	}
 	if err := os.WriteFile(filepath.Join(prefix, "nginx.conf"), []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
+		c.t.Fatal(err)
 	}
-	c.nginx = c.start("nginx.out", "nginx", "-p", prefix, "-e", filepath.Join(prefix, "logs", "error.log"), "-c", filepath.Join(prefix, "nginx.conf"),
-		"-g", "daemon off; pid "+filepath.Join(prefix, "nginx.pid")+";")
-	c.waitPort(c.nginxPort)
-	return c
+	c.front = c.start("nginx.log", nil, "nginx", "-p", prefix, "-e", filepath.Join(prefix, "logs", "error.log"),
+		"-c", filepath.Join(prefix, "nginx.conf"), "-g", "daemon off; pid "+filepath.Join(prefix, "nginx.pid")+";")
+}
+
+// startHAProxy starts HAProxy in the foreground with the shipped
+// haproxy.cfg, the addresses in its environment variables.
+func (c *cluster) startHAProxy() {
+	env := []string{fmt.Sprintf("SOCKJS_FRONT=127.0.0.1:%d", c.frontPort)}
+	for i, p := range c.nodePorts {
+		env = append(env, fmt.Sprintf("SOCKJS_NODE%d=127.0.0.1:%d", i+1, p))
+	}
+	c.front = c.start("haproxy.log", env, "haproxy", "-db", "-f", "../haproxy.cfg")
 }
 
 func (c *cluster) redisAddr() string { return fmt.Sprintf("127.0.0.1:%d", c.redisPort) }
 
-// url returns the URL of a service (such as "/chat") through nginx.
+// url returns the URL of a service (such as "/chat") through the balancer.
 func (c *cluster) url(service string) string {
-	return fmt.Sprintf("http://127.0.0.1:%d%s", c.nginxPort, service)
+	return fmt.Sprintf("http://127.0.0.1:%d%s", c.frontPort, service)
 }
 
+// startRedis starts redis-server, again after killRedis: it writes every
+// command to its append-only file before answering, so that a kill loses
+// nothing it acknowledged.
 func (c *cluster) startRedis() {
-	c.redis = c.start("redis.log", "redis-server", "--port", strconv.Itoa(c.redisPort), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", c.dir)
+	c.redis = c.start("redis.log", nil, "redis-server", "--port", strconv.Itoa(c.redisPort), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", c.dir)
 	c.waitPort(c.redisPort)
 }
 
-// start starts a process with its output in the file log.
-func (c *cluster) start(log, name string, args ...string) *exec.Cmd {
+// startNode starts node i (0-based) on its port, again after killNode.
+func (c *cluster) startNode(i int) {
+	args := append([]string{"-addr", fmt.Sprintf("127.0.0.1:%d", c.nodePorts[i]), "-node", fmt.Sprintf("n%d", i+1),
+		"-redis", c.redisAddr(), "-heartbeat", "5s", "-history", "10000"}, c.nodeArgs...)
+	c.nodes[i] = c.start(fmt.Sprintf("n%d.log", i+1), nil, nodeBin, args...)
+	c.waitPort(c.nodePorts[i])
+}
+
+// start starts a process with its output appended to the file log.
+func (c *cluster) start(log string, env []string, name string, args ...string) *exec.Cmd {
 	c.t.Helper()
-	f, err := os.Create(filepath.Join(c.dir, log))
+	f, err := os.OpenFile(filepath.Join(c.dir, log), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		c.t.Fatal(err)
 	}
 	cmd := exec.Command(name, args...)
 	cmd.Stdout, cmd.Stderr = f, f
+	cmd.Env = append(os.Environ(), env...)
 	if err := cmd.Start(); err != nil {
 		c.t.Fatal(err)
 	}
@@ -181,7 +216,7 @@ func (c *cluster) killNode(i int) {
 }
 
 // killRedis kills redis-server with SIGKILL; startRedis starts it again on
-// the same port.
+// the same port and files.
 func (c *cluster) killRedis() {
 	kill(c.redis, syscall.SIGKILL)
 	c.redis = nil
@@ -189,8 +224,8 @@ func (c *cluster) killRedis() {
 
 // stop stops every process; it may be called more than once.
 func (c *cluster) stop() {
-	kill(c.nginx, syscall.SIGTERM)
-	c.nginx = nil
+	kill(c.front, syscall.SIGTERM)
+	c.front = nil
 	for i, n := range c.nodes {
 		kill(n, syscall.SIGTERM)
 		c.nodes[i] = nil
@@ -220,14 +255,10 @@ func (c *cluster) dumpLogs() {
 
 // nodeStats is what a node's /stats returns.
 type nodeStats struct {
-	Node     string            `json:"node"`
-	Sessions int               `json:"sessions"`
-	Relay    pubsub.RelayStats `json:"relay"`
-
-	Broadcast struct {
-		Sessions int               `json:"sessions"`
-		Relay    pubsub.RelayStats `json:"relay"`
-	} `json:"broadcast"`
+	Node      string            `json:"node"`
+	Sessions  int               `json:"sessions"`
+	Broadcast int               `json:"broadcast_sessions"`
+	Relay     pubsub.RelayStats `json:"relay"`
 }
 
 // stats returns the counters of node i, read from it directly.
@@ -239,6 +270,17 @@ func (c *cluster) stats(i int) (nodeStats, error) {
 	}
 	defer resp.Body.Close()
 	return st, json.NewDecoder(resp.Body).Decode(&st)
+}
+
+// status returns the status code of GET path on node i, or 0 if it does
+// not answer.
+func (c *cluster) status(i int, path string) int {
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", c.nodePorts[i], path))
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // eventually waits up to d for cond.
