@@ -21,6 +21,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gosockjs/sockjs/internal/testproc"
 )
 
 // Options are the sockjs options of the reference server's services; zero
@@ -81,6 +83,7 @@ func Start(t testing.TB, opts Options) string {
 		args = append(args, "--disconnect-ms", strconv.FormatInt(opts.DisconnectDelay.Milliseconds(), 10))
 	}
 	cmd := exec.Command(node, args...)
+	testproc.DieWithParent(cmd)
 	cmd.Dir = dir
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosockjs/sockjs/internal/testproc"
 	"github.com/gosockjs/sockjs/pubsub"
 	"github.com/gosockjs/sockjs/pubsub/pubsubtest"
 	"github.com/gosockjs/sockjs/pubsub/redis"
@@ -259,6 +260,7 @@ func TestReadsOnlySubscribedStreams(t *testing.T) {
 // it and returns the lines it printed.
 func monitor(t *testing.T, s *server) func() []string {
 	cmd := exec.Command("redis-cli", "-p", strconv.Itoa(s.port), "monitor")
+	testproc.DieWithParent(cmd)
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosockjs/sockjs/internal/testproc"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -80,6 +81,7 @@ func (s *server) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
 func (s *server) start() {
 	s.t.Helper()
 	s.cmd = exec.Command("redis-server", s.args...)
+	testproc.DieWithParent(s.cmd)
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosockjs/sockjs/internal/testproc"
 	"github.com/gosockjs/sockjs/pubsub"
 )
 
@@ -167,6 +168,7 @@ func (c *cluster) start(log string, env []string, name string, args ...string) *
 		c.t.Fatal(err)
 	}
 	cmd := exec.Command(name, args...)
+	testproc.DieWithParent(cmd)
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.Env = append(os.Environ(), env...)
 	if err := cmd.Start(); err != nil {
