@@ -9,7 +9,7 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # module must not carry. All are vetted; the cluster target tests the ones
 # that need redis-server and nginx.
 MODULES      = examples/prometheus pubsub/redis examples/cluster bench
-UNIT_MODULES = examples/prometheus
+UNIT_MODULES = examples/prometheus bench
 
 # Every fuzz target, as package:Target.
 FUZZ_TARGETS = \
@@ -24,24 +24,38 @@ FUZZ_TARGETS = \
 	./internal/clientdecode:FuzzHTMLScripts \
 	./internal/clientdecode:FuzzParseJSON \
 	./internal/hixie76:FuzzReadMessage \
+	./pubsub:FuzzParseOffset \
 	./client:FuzzResponse \
 	./client:FuzzStreamingRoundTrip \
 	.:FuzzRoute \
 	.:FuzzCallback \
 	.:FuzzSend
 
-.PHONY: test deps lint unit load fuzz cluster e2e run bench
+.PHONY: test deps lint unit load fuzz cluster e2e run bench tidy
 
 ## test: lint, unit tests with the race detector, load test, short fuzz runs, cluster tests, browser suite
 test: lint unit load fuzz cluster e2e
 
-## lint: gofmt, go vet and staticcheck
+## lint: gofmt, go vet, staticcheck, and one Go floor and no replace directive in the modules
 lint:
+	bash scripts/check-modules.sh
 	@out=$$(gofmt -l . | grep -v '/node_modules/' || true); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) -checks 'all,-ST1000,-ST1003' ./...
 	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
+
+## tidy: go mod tidy in every module; the nested ones require the library at its release
+## version, so they are tidied against the working tree through a transient replace
+tidy:
+	$(GO) mod tidy
+	@set -e; for m in $(MODULES); do (cd $$m && \
+		for r in github.com/gosockjs/sockjs=$(CURDIR) github.com/gosockjs/sockjs/pubsub/redis=$(CURDIR)/pubsub/redis; do \
+			GOWORK=off $(GO) mod edit -replace=$$r; done && \
+		GOWORK=off $(GO) mod tidy; \
+		status=$$?; \
+		GOWORK=off $(GO) mod edit -dropreplace=github.com/gosockjs/sockjs -dropreplace=github.com/gosockjs/sockjs/pubsub/redis; \
+		exit $$status); done
 
 ## deps: the npm packages of the reference server (npm sockjs 0.3.24) that tests compare against
 deps:

@@ -1,11 +1,11 @@
 module github.com/gosockjs/sockjs/examples/prometheus
 
-go 1.26.0
+go 1.25.0
 
 require (
 	github.com/gorilla/websocket v1.5.3
-	github.com/gosockjs/sockjs v0.0.0-00010101000000-000000000000
-	github.com/prometheus/client_golang v1.25.0
+	github.com/gosockjs/sockjs v0.1.0
+	github.com/prometheus/client_golang v1.24.1
 )
 
 require (
@@ -14,11 +14,8 @@ require (
 	github.com/kylelemons/godebug v1.1.0 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
-	github.com/prometheus/common v0.72.0 // indirect
+	github.com/prometheus/common v0.71.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
-	golang.org/x/sys v0.48.0 // indirect
+	golang.org/x/sys v0.47.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
-
-// The example builds against the library in this repository.
-replace github.com/gosockjs/sockjs => ../..
