@@ -33,7 +33,7 @@ for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => { cleanup(); proc
 
 // serveClient serves sockjs-client's bundle and returns the script's URL.
 function serveClient() {
-  const js = fs.readFileSync(path.join(here, "node_modules/sockjs-client/dist/sockjs.min.js"));
+  const js = fs.readFileSync(path.join(here, "node_modules/sockjs-client-1.6.1/dist/sockjs.min.js"));
   staticServer = http.createServer((req, res) => {
     res.writeHead(200, { "Content-Type": "application/javascript; charset=utf-8", "Cache-Control": "no-store" });
     res.end(js);
