@@ -165,7 +165,7 @@ func TestDialErrors(t *testing.T) {
 		{"ftp://example.com/echo", client.Dialer{}, "not an http or https URL"},
 		{"http:///echo", client.Dialer{}, "not an http or https URL"},
 		{"http://example.com/echo#top", client.Dialer{}, "fragment"},
-		{"http://example.com/echo", client.Dialer{Transports: []client.Transport{"htmlfile"}}, `unknown transport "htmlfile"`},
+		{"http://example.com/echo", client.Dialer{Transports: []client.Transport{"iframe-htmlfile"}}, `unknown transport "iframe-htmlfile"`},
 		{refused.URL + "/echo", client.Dialer{}, "connection refused"},
 		{info500.URL + "/echo", client.Dialer{}, "500 Internal Server Error"},
 	}

@@ -351,13 +351,28 @@ func (d *Dialer) sessionID() string {
 	if d.SessionID != nil {
 		return d.SessionID()
 	}
+	return randomString(8)
+}
+
+// randomString returns n random characters of [a-z0-5], as sockjs-client
+// chooses session ids and callback names.
+func randomString(n int) string {
 	const alphabet = "abcdefghijklmnopqrstuvwxyz012345" // 32 letters: no bias
-	var b [8]byte
-	crand.Read(b[:])
+	b := make([]byte, n)
+	crand.Read(b)
 	for i := range b {
 		b[i] = alphabet[b[i]%32]
 	}
-	return string(b[:])
+	return string(b)
+}
+
+// addQuery adds q to the query string of rawURL, as sockjs-client adds the
+// callback parameter of its htmlfile and JSONP requests.
+func addQuery(rawURL, q string) string {
+	if strings.Contains(rawURL, "?") {
+		return rawURL + "&" + q
+	}
+	return rawURL + "?" + q
 }
 
 func (d *Dialer) idleTimeout() time.Duration {

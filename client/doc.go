@@ -1,7 +1,8 @@
 // Package client is a SockJS client: it opens a session with any SockJS
 // server (this module's package sockjs, sockjs-node, sockjs-erlang, Spring,
-// Vert.x) over the transports sockjs-client has outside a browser, and
-// gives a connection to send and receive messages on.
+// Vert.x) over the transports sockjs-client has outside a browser, and over
+// the two a browser falls back to beyond those (htmlfile and jsonp-polling),
+// and gives a connection to send and receive messages on.
 //
 //	c, err := client.Dial(ctx, "https://example.com/echo")
 //	if err != nil {
@@ -20,7 +21,10 @@
 // xhr-streaming, eventsource and xhr-polling, each for at most a time
 // derived from that round trip, with a new session id each. Dialer.Transports
 // forces one transport or excludes some; WebsocketRaw, the endpoint
-// <prefix>/websocket without SockJS framing, is used only when listed.
+// <prefix>/websocket without SockJS framing, and HTMLFile and JSONPPolling,
+// whose frames are scripts for a browser to run, are used only when listed.
+// Their scripts are parsed as a JavaScript engine parses them, so that a
+// test over them sees what a browser would.
 //
 // The connection handles what the protocol asks of a client: it ignores
 // heartbeats, reopens a streaming response when the server ends it at its

@@ -18,27 +18,40 @@ func (nopTransport) send(context.Context, string) error { return nil }
 func (nopTransport) close(int, string)                  {}
 func (nopTransport) abort()                             {}
 
-// readResponse reads body as a receiving response of the xhr transports,
-// or with events of eventsource, with a small buffer so that long lines
-// take the slow path, and returns the messages and the error that ended it.
-func readResponse(body []byte, events bool, maxFrame int) ([]string, error) {
+// readResponse reads bodies as the receiving responses, in turn, of the
+// given kind, with a small buffer so that long lines and scripts take the
+// slow path, and returns the messages and the error that ended the last.
+func readResponse(kind bodyKind, maxFrame int, bodies ...[]byte) ([]string, error) {
 	var msgs []string
 	c := newConn(XHRStreaming, "s", nopTransport{}, &Dialer{OnMessage: func(m string) { msgs = append(msgs, m) }})
-	h := &httpTransport{events: events, maxFrame: maxFrame, br: bufio.NewReaderSize(bytes.NewReader(body), 16)}
-	next := h.line
-	if events {
-		next, h.start = h.event, true
-	}
-	for {
-		f, err := next()
-		if err == nil {
-			err = c.frame(f)
+	h := &httpTransport{body: kind, callback: fuzzCallback, maxFrame: maxFrame}
+	next := map[bodyKind]func() ([]byte, error){lines: h.line, events: h.event, scripts: h.script, call: h.call}[kind]
+	var err error
+	for _, body := range bodies {
+		h.br, h.start, h.cr = bufio.NewReaderSize(bytes.NewReader(body), 16), true, false
+		for err == nil {
+			var f []byte
+			if f, err = next(); err == nil {
+				err = c.frame(f)
+			}
 		}
-		if err != nil {
-			return msgs, err
+		if err != io.EOF {
+			break
 		}
+		err = nil
 	}
+	if err == nil {
+		err = io.EOF
+	}
+	return msgs, err
 }
+
+// fuzzCallback is the callback of the htmlfile and JSONP responses of the
+// fuzz tests.
+const fuzzCallback = "_jp.f"
+
+// bodyKinds are the kinds of receiving responses, for the fuzz tests.
+var bodyKinds = []bodyKind{lines, events, scripts, call}
 
 // FuzzResponse reads arbitrary response bodies: the readers must neither
 // panic nor hand on a frame over the size limit.
@@ -46,13 +59,16 @@ func FuzzResponse(f *testing.F) {
 	for _, s := range []string{
 		"o\na[\"x\"]\n", "hhhh\no\r\nm\"x\"\nc[3000,\"x\"]\n", "\r\ndata: o\r\n\r\ndata: a[\"%25\"]\r\n\r\n",
 		"\ufeffdata:o\r\rdata: a[\"x\",\ndata: \"y\"]\n\n", ": c\nevent: x\ndata: a[]\n\n", "o\na[\"\\ud800\"]",
+		"<script>parent._jp.f</script><script>p(\"o\");</SCRIPT\n><script>p('a[\\\"x\\\"]')</script>",
+		"/**/_jp.f(\"a[\\\"\\ud800\\\"]\");\r\n",
 	} {
-		f.Add([]byte(s), false)
-		f.Add([]byte(s), true)
+		for _, k := range bodyKinds {
+			f.Add([]byte(s), uint8(k))
+		}
 	}
-	f.Fuzz(func(t *testing.T, body []byte, events bool) {
+	f.Fuzz(func(t *testing.T, body []byte, kind uint8) {
 		const maxFrame = 64
-		msgs, _ := readResponse(body, events, maxFrame)
+		msgs, _ := readResponse(bodyKinds[int(kind)%len(bodyKinds)], maxFrame, body)
 		for _, m := range msgs {
 			if len(m) > maxFrame {
 				t.Fatalf("a message of %d bytes out of frames of at most %d", len(m), maxFrame)
@@ -77,18 +93,24 @@ func FuzzStreamingRoundTrip(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, events := range []bool{false, true} {
-			var body []byte
-			if events {
-				body = append(body, frame.EventSourcePrelude...)
-				body = frame.AppendEventSource(frame.AppendEventSource(body, []byte("o")), fr)
-			} else {
-				body = append(body, frame.XHRPrelude...)
-				body = frame.AppendXHR(frame.AppendXHR(body, []byte("o")), fr)
+		for _, kind := range bodyKinds {
+			var bodies [][]byte
+			switch kind {
+			case lines:
+				body := append([]byte{}, frame.XHRPrelude...)
+				bodies = append(bodies, frame.AppendXHR(frame.AppendXHR(body, []byte("o")), fr))
+			case events:
+				body := append([]byte{}, frame.EventSourcePrelude...)
+				bodies = append(bodies, frame.AppendEventSource(frame.AppendEventSource(body, []byte("o")), fr))
+			case scripts:
+				body := frame.HTMLFilePrelude(fuzzCallback)
+				bodies = append(bodies, frame.AppendHTMLFile(frame.AppendHTMLFile(body, []byte("o")), fr))
+			case call: // one frame per response
+				bodies = append(bodies, frame.AppendJSONP(nil, fuzzCallback, []byte("o")), frame.AppendJSONP(nil, fuzzCallback, fr))
 			}
-			got, err := readResponse(body, events, 1<<20)
+			got, err := readResponse(kind, 1<<20, bodies...)
 			if err != io.EOF || len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
-				t.Fatalf("events %v: read %q, %v; want %q", events, got, err, want)
+				t.Fatalf("body kind %d: read %q, %v; want %q", kind, got, err, want)
 			}
 		}
 	})

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"sync/atomic"
 	"time"
@@ -17,15 +18,17 @@ import (
 )
 
 // httpTransport is one of the HTTP transports: a loop of receiving requests
-// (xhr_streaming, eventsource or xhr polls), each read to its end and
-// replaced by the next, and a POST to xhr_send for every message sent.
+// (xhr_streaming, eventsource, htmlfile, xhr or jsonp polls), each read to
+// its end and replaced by the next, and a POST to xhr_send (jsonp_send) for
+// every message sent.
 type httpTransport struct {
 	client   *http.Client
 	header   http.Header
 	recvURL  string
 	sendURL  string
 	method   string
-	events   bool // the receiving responses are server-sent events
+	body     bodyKind // how the receiving responses carry frames
+	callback string   // the c= parameter of htmlfile and jsonp
 	idle     time.Duration
 	write    time.Duration
 	maxFrame int
@@ -36,11 +39,21 @@ type httpTransport struct {
 	// Owned by the reader.
 	br      *bufio.Reader
 	long    []byte // a line longer than br's buffer
-	start   bool   // no line of the response was read yet (eventsource)
+	start   bool   // nothing of the response was read yet
 	cr      bool   // the last line ended with a CR (eventsource)
 	data    []byte // the data of the event being read (eventsource)
-	decoded []byte // the data after decodeURI (eventsource)
+	decoded []byte // the frame after decodeURI or a script's parse
 }
+
+// bodyKind is how a receiving response carries frames.
+type bodyKind int
+
+const (
+	lines   bodyKind = iota // one per line: xhr, xhr_streaming
+	events                  // one per server-sent event: eventsource
+	scripts                 // one per <script>, after a prelude: htmlfile
+	call                    // one JavaScript call per response: jsonp
+)
 
 func newHTTPTransport(tr Transport, client *http.Client, header http.Header, sessionURL func(string) string, d *Dialer) *httpTransport {
 	h := &httpTransport{
@@ -60,7 +73,17 @@ func newHTTPTransport(tr Transport, client *http.Client, header http.Header, ses
 	case EventSource:
 		h.recvURL = sessionURL("/eventsource")
 		h.method = http.MethodGet
-		h.events = true
+		h.body = events
+	case HTMLFile, JSONPPolling:
+		// sockjs-client adds c= to the query string the URL already has.
+		h.callback = "_jp.a" + randomString(8) // an identifier: a letter first
+		path := "/htmlfile"
+		h.body = scripts
+		if tr == JSONPPolling {
+			path, h.body, h.sendURL = "/jsonp", call, sessionURL("/jsonp_send")
+		}
+		h.recvURL = addQuery(sessionURL(path), "c="+url.QueryEscape(h.callback))
+		h.method = http.MethodGet
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	return h
@@ -93,7 +116,7 @@ func (h *httpTransport) receive(c *Conn) error {
 		return fmt.Errorf("client: %w", err)
 	}
 	req.Header = h.header.Clone()
-	if h.events {
+	if h.body == events {
 		req.Header.Set("Accept", "text/event-stream")
 	}
 	resp, err := h.client.Do(req)
@@ -109,10 +132,15 @@ func (h *httpTransport) receive(c *Conn) error {
 	} else {
 		h.br.Reset(resp.Body)
 	}
+	h.start, h.cr = true, false
 	next := h.line
-	if h.events {
+	switch h.body {
+	case events:
 		next = h.event
-		h.start, h.cr = true, false
+	case scripts:
+		next = h.script
+	case call:
+		next = h.call
 	}
 	for {
 		f, err := next()
@@ -295,6 +323,13 @@ func (h *httpTransport) send(ctx context.Context, msg string) error {
 	body = append(body, '[')
 	body = frame.AppendString(body, msg)
 	body = append(body, ']')
+	contentType := "text/plain;charset=UTF-8"
+	if h.body == call {
+		// sockjs-client posts a form whose one field, d, holds the
+		// messages.
+		body = []byte("d=" + url.QueryEscape(string(body)))
+		contentType = "application/x-www-form-urlencoded"
+	}
 	ctx, cancel := context.WithTimeout(ctx, h.write)
 	defer cancel()
 	stop := context.AfterFunc(h.ctx, cancel)
@@ -304,7 +339,7 @@ func (h *httpTransport) send(ctx context.Context, msg string) error {
 		return fmt.Errorf("client: %w", err)
 	}
 	req.Header = h.header.Clone()
-	req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
+	req.Header.Set("Content-Type", contentType)
 	resp, err := h.client.Do(req)
 	if err != nil {
 		return fmt.Errorf("client: %s: %w", h.sendURL, err)

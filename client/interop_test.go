@@ -19,7 +19,7 @@ import (
 )
 
 // allTransports are the transports of the interoperability table.
-var allTransports = append(client.Transports(), client.WebsocketRaw)
+var allTransports = append(client.Transports(), client.WebsocketRaw, client.HTMLFile, client.JSONPPolling)
 
 // An interopCase is one case of the interoperability table: it runs over
 // one transport against one server, whose base URL is base.
@@ -183,7 +183,7 @@ func waitReceiving(t *testing.T, p *recorder, tr client.Transport, sid string, p
 				recv = append(recv, r)
 			}
 		}
-		if tr == client.XHRPolling && len(recv) < polls || len(recv) == 0 {
+		if (tr == client.XHRPolling || tr == client.JSONPPolling) && len(recv) < polls || len(recv) == 0 {
 			return false
 		}
 		last = recv[len(recv)-1]
@@ -333,7 +333,14 @@ func queryAndHeaders(t *testing.T, tr client.Transport, base string) {
 	recs := p.records()
 	require.NotEmpty(t, recs)
 	for _, r := range recs {
-		assert.Equal(t, "token=a%20b&n=1", r.Query, "%s %s", r.Method, r.Path)
+		query := r.Query
+		if strings.HasSuffix(r.Path, "/htmlfile") || strings.HasSuffix(r.Path, "/jsonp") {
+			// The callback parameter comes after the URL's own.
+			var callback string
+			query, callback, _ = strings.Cut(query, "&c=")
+			assert.Regexp(t, `^_jp\.[a-z][a-z0-5]*$`, callback, "%s %s", r.Method, r.Path)
+		}
+		assert.Equal(t, "token=a%20b&n=1", query, "%s %s", r.Method, r.Path)
 		assert.Equal(t, "s3cret", r.Header.Get("X-Token"), "%s %s", r.Method, r.Path)
 	}
 	var paths []string

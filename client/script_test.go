@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/gosockjs/sockjs/internal/frame"
 )
 
 // A script is a SockJS service at <URL> whose every response is written by
@@ -84,14 +86,36 @@ func (s *script) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		w.WriteHeader(http.StatusOK)
 		if i < len(s.recv) {
-			io.WriteString(w, s.recv[i])
-			if !s.hold {
+			body := s.recv[i]
+			jsonp := strings.HasSuffix(r.URL.Path, "/jsonp")
+			if jsonp || strings.HasSuffix(r.URL.Path, "/htmlfile") {
+				body = scriptBody(body, r.URL.Query().Get("c"), jsonp)
+			}
+			io.WriteString(w, body)
+			if !s.hold || jsonp { // a JSONP response must end to be read
 				return
 			}
 		}
 		http.NewResponseController(w).Flush()
 		<-r.Context().Done()
 	}
+}
+
+// scriptBody writes the frames of recv, one per line as on xhr, as an
+// htmlfile or JSONP response for callback.
+func scriptBody(recv, callback string, jsonp bool) string {
+	var b []byte
+	if !jsonp {
+		b = frame.HTMLFilePrelude(callback)
+	}
+	for _, f := range strings.Split(strings.TrimSuffix(recv, "\n"), "\n") {
+		if jsonp {
+			b = frame.AppendJSONP(b, callback, []byte(f))
+		} else {
+			b = frame.AppendHTMLFile(b, []byte(f))
+		}
+	}
+	return string(b)
 }
 
 // sends returns the bodies of the xhr_send requests so far.

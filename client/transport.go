@@ -4,10 +4,13 @@ package client
 // in its transports option.
 type Transport string
 
-// The transports the client speaks. The first four are SockJS transports:
-// they carry the session's frames (open, heartbeat, messages, close) at
-// <prefix>/<server>/<session>/<name>. WebsocketRaw is the raw endpoint some
-// servers offer for clients that do not speak SockJS.
+// The transports the client speaks. All but WebsocketRaw are SockJS
+// transports: they carry the session's frames (open, heartbeat, messages,
+// close) at <prefix>/<server>/<session>/<name>. WebsocketRaw is the raw
+// endpoint some servers offer for clients that do not speak SockJS.
+// HTMLFile and JSONPPolling are transports of browsers, spoken here so that
+// a test (see package sockjstest) can drive a service over every transport
+// its users' browsers may choose.
 const (
 	// Websocket carries frames over a WebSocket, one frame per text
 	// message.
@@ -27,6 +30,16 @@ const (
 	// returns a text one; Send sends text. Dial uses it only when
 	// Dialer.Transports names it.
 	WebsocketRaw Transport = "websocket-raw"
+	// HTMLFile receives frames as the scripts of a long GET response to
+	// htmlfile, an HTML document that a browser loads in a hidden iframe,
+	// and sends with POSTs to xhr_send. Browsers fall back to it; Dial
+	// uses it only when Dialer.Transports names it.
+	HTMLFile Transport = "htmlfile"
+	// JSONPPolling receives frames by long polling jsonp with GETs, each
+	// answered with a script that calls a callback with one frame, and
+	// sends with form POSTs to jsonp_send, as the oldest browsers do. Dial
+	// uses it only when Dialer.Transports names it.
+	JSONPPolling Transport = "jsonp-polling"
 )
 
 // Transports returns the SockJS transports in the order Dial tries them when
@@ -40,7 +53,7 @@ func Transports() []Transport {
 // valid reports whether t is one of the transports the client speaks.
 func (t Transport) valid() bool {
 	switch t {
-	case Websocket, XHRStreaming, EventSource, XHRPolling, WebsocketRaw:
+	case Websocket, XHRStreaming, EventSource, XHRPolling, WebsocketRaw, HTMLFile, JSONPPolling:
 		return true
 	}
 	return false

@@ -39,6 +39,8 @@ func Example() {
 	// hello, xhr-streaming <nil>
 	// hello, eventsource <nil>
 	// hello, xhr-polling <nil>
+	// hello, htmlfile <nil>
+	// hello, jsonp-polling <nil>
 }
 
 // In a test, Run runs the same case over every transport, each in a

@@ -41,8 +41,9 @@ type Server struct {
 	// HTTP is the server underneath.
 	HTTP *httptest.Server
 	// Transports are those Run runs over, in order; NewServer sets them to
-	// client.Transports(). Add client.WebsocketRaw to run over the raw
-	// websocket endpoint too.
+	// every SockJS transport: client.Transports(), then client.HTMLFile
+	// and client.JSONPPolling, which only browsers choose. Add
+	// client.WebsocketRaw to run over the raw websocket endpoint too.
 	Transports []client.Transport
 	// Timeout bounds every wait; zero means DefaultTimeout.
 	Timeout time.Duration
@@ -66,7 +67,7 @@ func NewHandlerServer(prefix string, h http.Handler) *Server {
 	return &Server{
 		URL:        srv.URL + strings.TrimSuffix(prefix, "/"),
 		HTTP:       srv,
-		Transports: client.Transports(),
+		Transports: append(client.Transports(), client.HTMLFile, client.JSONPPolling),
 	}
 }
 

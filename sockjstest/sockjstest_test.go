@@ -40,7 +40,7 @@ func TestRun(t *testing.T) {
 		c.Send("a", "b")
 		assert.Equal(t, []string{"a", "b"}, c.RecvN(2))
 	})
-	assert.Equal(t, append(client.Transports(), client.WebsocketRaw), ran)
+	assert.Equal(t, append(client.Transports(), client.HTMLFile, client.JSONPPolling, client.WebsocketRaw), ran)
 }
 
 func TestRunSkipsWebsocketTurnedOff(t *testing.T) {
@@ -53,7 +53,7 @@ func TestRunSkipsWebsocketTurnedOff(t *testing.T) {
 		c.Send("x")
 		assert.Equal(t, "x", c.Recv())
 	})
-	assert.Equal(t, []client.Transport{client.XHRStreaming, client.EventSource, client.XHRPolling}, ran)
+	assert.Equal(t, []client.Transport{client.XHRStreaming, client.EventSource, client.XHRPolling, client.HTMLFile, client.JSONPPolling}, ran)
 }
 
 // TestNewHandlerServer serves a mux that holds the handler, behind a

@@ -15,17 +15,17 @@ var ErrURI = jsuri.ErrURI
 // client's jsuri.AppendDecode over the string's WTF-8 form, in which a
 // lone surrogate, never part of an escape, passes as it is.
 func DecodeURI(s UTF16) (UTF16, error) {
-	b, err := jsuri.AppendDecode(nil, toWTF8(s))
+	b, err := jsuri.AppendDecode(nil, AppendWTF8(nil, s))
 	if err != nil {
 		return nil, err
 	}
 	return FromGo(string(b)), nil
 }
 
-// toWTF8 encodes s as UTF-8, lone surrogates as their three-byte WTF-8
-// forms, the inverse of FromGo.
-func toWTF8(s UTF16) []byte {
-	b := make([]byte, 0, len(s))
+// AppendWTF8 appends s to b encoded as UTF-8, lone surrogates as their
+// three-byte WTF-8 forms: the inverse of FromGo, and the form in which package
+// sockjs and the Go client hold a JavaScript string.
+func AppendWTF8(b []byte, s UTF16) []byte {
 	for i := 0; i < len(s); i++ {
 		c := rune(s[i])
 		if utf16.IsSurrogate(c) && c < 0xdc00 && i+1 < len(s) && s[i+1] >= 0xdc00 && s[i+1] <= 0xdfff {
