@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/client"
 )
 
 // wsAssertLifecycle checks that c's callback got EventInit first, then
@@ -48,35 +49,35 @@ func wsShutdown(t *testing.T, h *sockjs.Handler) {
 
 func TestSessionEventOrder(t *testing.T) {
 	t.Parallel()
-	srv, h, l := wsStart(t, wsEcho, sockjs.Options{})
-	c := wsOpen(t, srv, wsSID())
-	conn := l.nth(t, 0)
-	wsWrite(t, c, `["a","b"]`)
-	require.Equal(t, []string{"a", "b"}, wsReadMsgs(t, c, 2))
-	wsWrite(t, c, `"c"`)
-	require.Equal(t, []string{"c"}, wsReadMsgs(t, c, 1))
-	require.NoError(t, conn.Post("p"))
-	require.Eventually(t, func() bool { return l.count(conn, sockjs.EventInfo) == 1 }, wsTimeout, time.Millisecond)
-	wsWrite(t, c, `["d"]`)
-	require.Equal(t, []string{"d"}, wsReadMsgs(t, c, 1))
-	require.NoError(t, c.WriteControl(websocket.CloseMessage,
-		websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second)))
-	l.waitClosed(t, conn)
-	wsShutdown(t, h)
+	eachTransport(t, allTransports, func(t *testing.T, tr client.Transport) {
+		svc := startService(t, echo, sockjs.Options{})
+		c, conn := svc.open(t, tr)
+		c.Send("a", "b")
+		require.Equal(t, []string{"a", "b"}, c.RecvN(2))
+		c.Send("c")
+		require.Equal(t, "c", c.Recv())
+		require.NoError(t, conn.Post("p"))
+		svc.log.until(t, "EventInfo", func() bool { return svc.log.countLocked(conn, sockjs.EventInfo) == 1 })
+		c.Send("d")
+		require.Equal(t, "d", c.Recv())
+		require.NoError(t, conn.Close(3000, "done"))
+		c.ExpectClose(3000, "done")
+		svc.log.closed(t, conn)
 
-	var got []string
-	for _, e := range l.entries(conn) {
-		s := e.ev.Type.String()
-		if e.ev.Type == sockjs.EventRecv {
-			s += ":" + e.ev.Data
+		var got []string
+		for _, e := range svc.log.callsOf(conn) {
+			s := e.ev.Type.String()
+			switch e.ev.Type {
+			case sockjs.EventRecv:
+				s += ":" + e.ev.Data
+			case sockjs.EventInfo:
+				s += ":" + e.ev.Info.(string)
+			}
+			got = append(got, s)
 		}
-		if e.ev.Type == sockjs.EventInfo {
-			s += ":" + e.ev.Info.(string)
-		}
-		got = append(got, s)
-	}
-	assert.Equal(t, []string{"init", "recv:a", "recv:b", "recv:c", "info:p", "recv:d", "closed"}, got)
-	wsAssertLifecycle(t, l, conn, -1)
+		assert.Equal(t, []string{"init", "recv:a", "recv:b", "recv:c", "info:p", "recv:d", "closed"}, got)
+		svc.log.assertLifecycle(t, conn, -1)
+	})
 }
 
 func TestSessionClosedExactlyOnce(t *testing.T) {
