@@ -1,93 +1,19 @@
 package sockjs_test
 
 import (
-	"context"
 	"errors"
-	"io"
+	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/client"
 )
-
-// opener makes the request that opens a session over one transport.
-type opener struct {
-	transport sockjs.Transport
-	method    string
-	path      string // with %s for the session id; a query is added to it
-	websocket bool
-}
-
-var openers = []opener{
-	{sockjs.TransportWebsocket, http.MethodGet, "/echo/000/%s/websocket", true},
-	{sockjs.TransportWebsocketRaw, http.MethodGet, "/echo/websocket?%s", true},
-	{sockjs.TransportXHRPolling, http.MethodPost, "/echo/000/%s/xhr", false},
-	{sockjs.TransportXHRStreaming, http.MethodPost, "/echo/000/%s/xhr_streaming", false},
-	{sockjs.TransportEventSource, http.MethodGet, "/echo/000/%s/eventsource", false},
-	{sockjs.TransportHTMLFile, http.MethodGet, "/echo/000/%s/htmlfile?c=cb", false},
-	{sockjs.TransportJSONPPolling, http.MethodGet, "/echo/000/%s/jsonp?c=cb", false},
-}
-
-// url returns the opening URL of session sid with query (a=b&c=d) added.
-func (o opener) url(srv *httptest.Server, sid, query string) string {
-	u := srv.URL + strings.Replace(o.path, "%s", sid, 1)
-	if query != "" {
-		if strings.Contains(u, "?") {
-			u += "&" + query
-		} else {
-			u += "?" + query
-		}
-	}
-	if o.websocket {
-		u = "ws" + strings.TrimPrefix(u, "http")
-	}
-	return u
-}
-
-// attempt makes the opening request and returns its status and, when it
-// is refused, its body. An accepted request is ended at once: a websocket
-// is closed, a response is read to its end or, streaming, to its first
-// bytes.
-func (o opener) attempt(t *testing.T, srv *httptest.Server, sid, query string, header http.Header) (int, string) {
-	t.Helper()
-	if o.websocket {
-		d := websocket.Dialer{HandshakeTimeout: wsTimeout}
-		c, resp, err := d.Dial(o.url(srv, sid, query), header)
-		if err == nil {
-			c.Close()
-			return resp.StatusCode, ""
-		}
-		require.ErrorIs(t, err, websocket.ErrBadHandshake)
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, o.method, o.url(srv, sid, query), nil)
-	require.NoError(t, err)
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := wsClient(t).Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	_, err = resp.Body.Read(make([]byte, 1))
-	require.NoError(t, err)
-	return resp.StatusCode, ""
-}
 
 // tokenAuth accepts the token "good" of the query string as the user
 // "alice", refuses a missing token with ErrUnauthorized and any other with a
@@ -108,74 +34,90 @@ func (a *tokenAuth) authenticate(r *http.Request) (any, error) {
 	}
 }
 
+// sockjsTransport is the transport of package sockjs that tr speaks.
+var sockjsTransport = map[client.Transport]sockjs.Transport{
+	client.Websocket:    sockjs.TransportWebsocket,
+	client.WebsocketRaw: sockjs.TransportWebsocketRaw,
+	client.XHRStreaming: sockjs.TransportXHRStreaming,
+	client.EventSource:  sockjs.TransportEventSource,
+	client.XHRPolling:   sockjs.TransportXHRPolling,
+	client.HTMLFile:     sockjs.TransportHTMLFile,
+	client.JSONPPolling: sockjs.TransportJSONPPolling,
+}
+
+// assertRefused checks that a dial failed on the status and body of a
+// refusal, which the client's error quotes.
+func assertRefused(t *testing.T, err error, status int, body string) {
+	t.Helper()
+	require.ErrorIs(t, err, client.ErrProtocol)
+	assert.Contains(t, err.Error(), fmt.Sprintf("%d %s %q", status, http.StatusText(status), body))
+}
+
 func TestAuthenticateEveryTransport(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		query  string
-		status int
-		body   string
-	}{
-		{"token=good", 0, ""},
-		{"", http.StatusUnauthorized, "Unauthorized."},
-		{"token=bad", http.StatusForbidden, "Forbidden."},
-		{"token=panic", http.StatusInternalServerError, "Internal server error."},
-	}
-	for _, o := range openers {
-		for _, c := range cases {
-			t.Run(string(o.transport)+"/"+c.query, func(t *testing.T) {
-				t.Parallel()
-				var auth tokenAuth
-				srv, h, l := wsStart(t, nil, sockjs.Options{Authenticate: auth.authenticate, Logger: discardLogger})
-				status, body := o.attempt(t, srv, wsSID(), c.query, nil)
-				assert.EqualValues(t, 1, auth.calls.Load(), "Authenticate runs once")
-				if c.status == 0 {
-					assert.Contains(t, []int{http.StatusOK, http.StatusSwitchingProtocols}, status)
-					conn := l.nth(t, 0)
-					assert.Equal(t, "alice", conn.Identity())
-					assert.Equal(t, o.transport, conn.Transport())
-					return
-				}
-				assert.Equal(t, c.status, status)
-				assert.Equal(t, c.body, body)
-				// Refused before any session exists: no callback, no state.
-				assert.Never(t, func() bool { return l.total(sockjs.EventInit) > 0 },
-					200*time.Millisecond, 10*time.Millisecond, "the callback ran")
-				st := h.Stats()
-				assert.Zero(t, st.SessionsOpened)
-				assert.Zero(t, st.Sessions)
-			})
+	eachTransport(t, allTransports, func(t *testing.T, tr client.Transport) {
+		for _, c := range []struct {
+			query  string
+			status int
+			body   string
+		}{
+			{"token=good", 0, ""},
+			{"", http.StatusUnauthorized, "Unauthorized."},
+			{"token=bad", http.StatusForbidden, "Forbidden."},
+			{"token=panic", http.StatusInternalServerError, "Internal server error."},
+		} {
+			var auth tokenAuth
+			s := startService(t, echo, sockjs.Options{Authenticate: auth.authenticate, Logger: discardLogger})
+			conn, err := dialURL(t, s.dialer(tr, newSID()), s.URL+"?"+c.query)
+			assert.EqualValues(t, 1, auth.calls.Load(), "%q: Authenticate runs once", c.query)
+			if c.status == 0 {
+				require.NoError(t, err)
+				require.NoError(t, conn.Send(t.Context(), "hi"))
+				sc := s.log.nth(t, 0)
+				assert.Equal(t, "alice", sc.Identity())
+				assert.Equal(t, sockjsTransport[tr], sc.Transport())
+				assert.Equal(t, []string{"hi"}, s.log.waitRecvs(t, sc, 1))
+				continue
+			}
+			assertRefused(t, err, c.status, c.body)
+			// Refused before any session exists: no callback, no state.
+			s.log.never(t, c.query+": the callback ran", func() bool { return len(s.log.calls) > 0 })
+			st := s.h.Stats()
+			assert.Zero(t, st.SessionsOpened, c.query)
+			assert.Zero(t, st.Sessions, c.query)
 		}
-	}
+	})
 }
 
 func TestAuthenticateGuardsOnlyTheOpening(t *testing.T) {
 	t.Parallel()
 	var auth tokenAuth
-	srv, _, l := wsStart(t, wsEcho, sockjs.Options{Authenticate: auth.authenticate})
-	client := wsClient(t)
-	sid := wsSID()
-	status, body := wsDo(t, client, http.MethodPost, wsXHRURL(srv, sid, "xhr")+"?token=good", "", nil)
-	require.Equal(t, http.StatusOK, status)
-	require.Equal(t, "o\n", body)
+	s := startService(t, echo, sockjs.Options{Authenticate: auth.authenticate})
+	conn, err := dialURL(t, s.dialer(client.XHRPolling, newSID()), s.URL+"?token=good")
+	require.NoError(t, err)
+	sid := conn.SessionID()
 	// The session exists: its sends and polls need no token, and never
 	// ask Authenticate again.
-	wsXHRSend(t, client, srv, sid, `["hi"]`)
-	assert.Equal(t, `a["hi"]`, wsPoll(t, client, srv, sid))
+	resp, _ := do(t, http.MethodPost, s.at(sid, "xhr_send"), `["hi"]`, nil)
+	require.Equal(t, http.StatusNoContent, resp.StatusCode)
+	msg, err := conn.Recv(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, "hi", msg)
 	assert.EqualValues(t, 1, auth.calls.Load())
-	assert.Equal(t, "alice", l.nth(t, 0).Identity())
+	assert.Equal(t, "alice", s.log.nth(t, 0).Identity())
 
 	// Sending to a session that a refusal never made finds nothing.
-	refused := wsSID()
-	status, _ = wsDo(t, client, http.MethodPost, wsXHRURL(srv, refused, "xhr"), "", nil)
-	require.Equal(t, http.StatusUnauthorized, status)
-	status, _ = wsDo(t, client, http.MethodPost, wsXHRURL(srv, refused, "xhr_send"), `["x"]`, nil)
-	assert.Equal(t, http.StatusNotFound, status)
+	refused := newSID()
+	resp, _ = do(t, http.MethodPost, s.at(refused, "xhr"), "", nil)
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	resp, _ = do(t, http.MethodPost, s.at(refused, "xhr_send"), `["x"]`, nil)
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 
 	// /info and the iframe page are not guarded.
-	status, _ = wsDo(t, client, http.MethodGet, srv.URL+"/echo/info", "", nil)
-	assert.Equal(t, http.StatusOK, status)
-	status, _ = wsDo(t, client, http.MethodGet, srv.URL+"/echo/iframe.html", "", nil)
-	assert.Equal(t, http.StatusOK, status)
+	for _, path := range []string{"/info", "/iframe.html"} {
+		resp, _ = do(t, http.MethodGet, s.URL+path, "", nil)
+		assert.Equal(t, http.StatusOK, resp.StatusCode, path)
+	}
 }
 
 func TestAuthenticateSeesTheWholeRequest(t *testing.T) {
@@ -183,40 +125,40 @@ func TestAuthenticateSeesTheWholeRequest(t *testing.T) {
 	bigCookie := strings.Repeat("c", 200<<10)
 	bigQuery := strings.Repeat("q", 200<<10)
 	type seen struct{ cookie, query, auth string }
-	for _, o := range openers {
-		t.Run(string(o.transport), func(t *testing.T) {
-			t.Parallel()
-			got := make(chan seen, 1)
-			authenticate := func(r *http.Request) (any, error) {
-				c, err := r.Cookie("session")
-				if err != nil {
-					return nil, err
-				}
-				got <- seen{c.Value, r.URL.Query().Get("big"), r.Header.Get("Authorization")}
-				return c.Value[:3], nil
+	eachTransport(t, allTransports, func(t *testing.T, tr client.Transport) {
+		got := make(chan seen, 1)
+		authenticate := func(r *http.Request) (any, error) {
+			c, err := r.Cookie("session")
+			if err != nil {
+				return nil, err
 			}
-			srv, _, l := wsStart(t, nil, sockjs.Options{Authenticate: authenticate})
-			header := http.Header{"Cookie": {"session=" + bigCookie}, "Authorization": {"Bearer xyz"}}
-			status, _ := o.attempt(t, srv, wsSID(), "big="+bigQuery, header)
-			assert.Contains(t, []int{http.StatusOK, http.StatusSwitchingProtocols}, status)
-			s := <-got
-			assert.Equal(t, seen{bigCookie, bigQuery, "Bearer xyz"}, s)
-			conn := l.nth(t, 0)
-			assert.Equal(t, "ccc", conn.Identity())
-			assert.Empty(t, conn.Header().Values("Cookie"), "Conn.Header never holds cookies")
-			assert.Empty(t, conn.Header().Values("Authorization"))
-		})
-	}
+			got <- seen{c.Value, r.URL.Query().Get("big"), r.Header.Get("Authorization")}
+			return c.Value[:3], nil
+		}
+		s := startService(t, nil, sockjs.Options{Authenticate: authenticate})
+		d := s.dialer(tr, newSID())
+		d.Jar = newCookieJar(t, s.URL, &http.Cookie{Name: "session", Value: bigCookie})
+		d.Header = http.Header{"Authorization": {"Bearer xyz"}}
+		_, err := dialURL(t, d, s.URL+"?big="+bigQuery)
+		require.NoError(t, err)
+		assert.Equal(t, seen{bigCookie, bigQuery, "Bearer xyz"}, <-got)
+		conn := s.log.nth(t, 0)
+		assert.Equal(t, "ccc", conn.Identity())
+		assert.Empty(t, conn.Header().Values("Cookie"), "Conn.Header never holds cookies")
+		assert.Empty(t, conn.Header().Values("Authorization"))
+	})
 }
 
+// TestAuthenticateHeadersTooLarge checks the opening requests themselves:
+// the client would fail on its /info request first.
 func TestAuthenticateHeadersTooLarge(t *testing.T) {
 	t.Parallel()
 	var auth tokenAuth
-	srv, _, l := wsStart(t, nil, sockjs.Options{Authenticate: auth.authenticate})
+	s := startService(t, nil, sockjs.Options{Authenticate: auth.authenticate})
 	for _, o := range openers {
-		status, _ := o.attempt(t, srv, wsSID(), "token=good", http.Header{"Cookie": {"x=" + strings.Repeat("c", 2<<20)}})
+		status, _ := o.attempt(t, s.HTTP, newSID(), "token=good", http.Header{"Cookie": {"x=" + strings.Repeat("c", 2<<20)}})
 		assert.Equal(t, http.StatusRequestHeaderFieldsTooLarge, status, "%s", o.transport)
 	}
 	assert.Zero(t, auth.calls.Load())
-	assert.Zero(t, l.total(sockjs.EventInit))
+	s.log.never(t, "a session opened", func() bool { return len(s.log.conns) > 0 })
 }

@@ -2,99 +2,124 @@ package sockjs_test
 
 import (
 	"net/http"
-	"net/http/httptest"
+	"net/http/cookiejar"
+	"net/url"
+	"path"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/client"
 )
 
-// htCookieRequest is one request of a cookie test; it needs an open
-// session when send is set.
-type htCookieRequest struct {
-	name      string
-	method    string
-	transport string
-	query     string
-	body      string
-	ct        string
-	streaming bool
-	send      bool
+// httpTransports are the SockJS transports over HTTP requests, those on
+// which the server sets cookies.
+var httpTransports = sockjsTransports[1:]
+
+// cookieJar is a client's cookie jar that records the cookies every
+// response set, by the last element of its path (xhr, xhr_send, info...).
+type cookieJar struct {
+	http.CookieJar
+	mu  sync.Mutex
+	set map[string][]string
 }
 
-var htCookieRequests = []htCookieRequest{
-	{name: "xhr", method: http.MethodPost, transport: "xhr"},
-	{name: "xhr_streaming", method: http.MethodPost, transport: "xhr_streaming", streaming: true},
-	{name: "eventsource", method: http.MethodGet, transport: "eventsource", streaming: true},
-	{name: "htmlfile", method: http.MethodGet, transport: "htmlfile", query: "?c=%63allback", streaming: true},
-	{name: "jsonp", method: http.MethodGet, transport: "jsonp", query: "?c=%63allback"},
-	{name: "xhr_send", method: http.MethodPost, transport: "xhr_send", body: `["x"]`, send: true},
-	{name: "jsonp_send", method: http.MethodPost, transport: "jsonp_send", body: "d=%5B%22x%22%5D", ct: htForm, send: true},
-}
-
-// htCookies makes request c with header and returns its Set-Cookie values.
-func htCookies(t *testing.T, srv *httptest.Server, c htCookieRequest, header map[string]string) []string {
+func newCookieJar(t *testing.T, u string, preset ...*http.Cookie) *cookieJar {
 	t.Helper()
-	sid := htSID()
-	if c.send {
-		htOpen(t, srv, sid)
-	}
-	hdr := map[string]string{}
-	for k, v := range header {
-		hdr[k] = v
-	}
-	if c.ct != "" {
-		hdr["Content-Type"] = c.ct
-	}
-	url := htURL(srv, sid, c.transport) + c.query
-	if c.streaming {
-		s := openStream(t, c.method, url, hdr)
-		require.Equal(t, http.StatusOK, s.resp.StatusCode)
-		s.resp.Body.Close()
-		return s.resp.Header.Values("Set-Cookie")
-	}
-	resp, body := do(t, c.method, url, c.body, hdr)
-	require.Less(t, resp.StatusCode, 300, "body %q", body)
-	return resp.Header.Values("Set-Cookie")
+	j, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	pu, err := url.Parse(u)
+	require.NoError(t, err)
+	j.SetCookies(pu, preset)
+	return &cookieJar{CookieJar: j, set: map[string][]string{}}
 }
 
+func (j *cookieJar) SetCookies(u *url.URL, cs []*http.Cookie) {
+	j.mu.Lock()
+	for _, c := range cs {
+		j.set[path.Base(u.Path)] = append(j.set[path.Base(u.Path)], c.String())
+	}
+	j.mu.Unlock()
+	j.CookieJar.SetCookies(u, cs)
+}
+
+// cookiesSet opens a session over tr with jar and header, echoes a message
+// and returns the cookies the responses set.
+func cookiesSet(t *testing.T, s *service, tr client.Transport, jar *cookieJar, header http.Header) map[string][]string {
+	t.Helper()
+	d := s.dialer(tr, newSID())
+	d.Jar, d.Header = jar, header
+	c, _ := s.openWith(t, d)
+	c.Send("x")
+	require.Equal(t, "x", c.Recv())
+	c.Close(1000, "")
+	jar.mu.Lock()
+	defer jar.mu.Unlock()
+	return jar.set
+}
+
+// receiveSend returns the endpoints tr receives and sends on.
+func receiveSend(tr client.Transport) []string {
+	switch tr {
+	case client.XHRPolling:
+		return []string{"xhr", "xhr_send"}
+	case client.XHRStreaming:
+		return []string{"xhr_streaming", "xhr_send"}
+	case client.JSONPPolling:
+		return []string{"jsonp", "jsonp_send"}
+	}
+	return []string{string(tr), "xhr_send"}
+}
+
+// TestCookieNeeded checks that with CookieNeeded every receiving and
+// sending request of every HTTP transport sets JSESSIONID, to the client's
+// value if it has one, and /info never does.
 func TestCookieNeeded(t *testing.T) {
 	t.Parallel()
-	srv, _ := newServer(t, newRecorder(true), sockjs.Options{CookieNeeded: true})
-	for _, c := range htCookieRequests {
-		t.Run(c.name, func(t *testing.T) {
-			assert.Equal(t, []string{"JSESSIONID=dummy; Path=/"}, htCookies(t, srv, c, nil))
-			assert.Equal(t, []string{"JSESSIONID=abcdef; Path=/"},
-				htCookies(t, srv, c, map[string]string{"Cookie": "JSESSIONID=abcdef"}))
-			assert.Equal(t, []string{"JSESSIONID=dummy; Path=/"},
-				htCookies(t, srv, c, map[string]string{"Cookie": "other=1"}))
-		})
-	}
+	eachTransport(t, httpTransports, func(t *testing.T, tr client.Transport) {
+		s := startService(t, echo, sockjs.Options{CookieNeeded: true})
+		for _, c := range []struct {
+			preset *http.Cookie
+			want   string
+		}{
+			{nil, "JSESSIONID=dummy; Path=/"},
+			{&http.Cookie{Name: "JSESSIONID", Value: "abcdef"}, "JSESSIONID=abcdef; Path=/"},
+			{&http.Cookie{Name: "other", Value: "1"}, "JSESSIONID=dummy; Path=/"},
+		} {
+			jar := newCookieJar(t, s.URL)
+			if c.preset != nil {
+				jar = newCookieJar(t, s.URL, c.preset)
+			}
+			set := cookiesSet(t, s, tr, jar, nil)
+			for _, ep := range receiveSend(tr) {
+				require.NotEmpty(t, set[ep], "%s set no cookie; set: %v", ep, set)
+				for _, got := range set[ep] {
+					assert.Equal(t, c.want, got, ep)
+				}
+			}
+			assert.Empty(t, set["info"], "/info")
+		}
+	})
 }
 
 func TestCookieNotNeeded(t *testing.T) {
 	t.Parallel()
-	srv, _ := newServer(t, newRecorder(true), sockjs.Options{})
-	for _, c := range htCookieRequests {
-		t.Run(c.name, func(t *testing.T) {
-			assert.Empty(t, htCookies(t, srv, c, nil))
-			assert.Empty(t, htCookies(t, srv, c, map[string]string{"Cookie": "JSESSIONID=abcdef"}))
-		})
-	}
+	eachTransport(t, httpTransports, func(t *testing.T, tr client.Transport) {
+		s := startService(t, echo, sockjs.Options{})
+		jar := newCookieJar(t, s.URL, &http.Cookie{Name: "JSESSIONID", Value: "abcdef"})
+		assert.Empty(t, cookiesSet(t, s, tr, jar, nil))
+	})
 }
 
 func TestCookieNeverOnStaticPages(t *testing.T) {
 	t.Parallel()
-	srv, _ := newServer(t, newRecorder(true), sockjs.Options{CookieNeeded: true})
-	for _, path := range []string{"/echo", "/echo/info", "/echo/iframe.html", "/echo/iframe-1.2.html"} {
-		for _, cookie := range []string{"", "JSESSIONID=abcdef"} {
-			hdr := map[string]string{}
-			if cookie != "" {
-				hdr["Cookie"] = cookie
-			}
-			resp, _ := do(t, http.MethodGet, srv.URL+path, "", hdr)
+	s := startService(t, nil, sockjs.Options{CookieNeeded: true})
+	for _, path := range []string{"", "/info", "/iframe.html", "/iframe-1.2.html"} {
+		for _, hdr := range []map[string]string{nil, {"Cookie": "JSESSIONID=abcdef"}} {
+			resp, _ := do(t, http.MethodGet, s.URL+path, "", hdr)
 			assert.Equal(t, http.StatusOK, resp.StatusCode, path)
 			assert.Empty(t, resp.Header.Values("Set-Cookie"), path)
 		}
@@ -109,15 +134,18 @@ func TestAffinityCookie(t *testing.T) {
 		}
 		return &http.Cookie{Name: "SERVERID", Value: "node-7", Path: "/", HttpOnly: true}
 	}
-	srv, _ := newServer(t, newRecorder(true), sockjs.Options{AffinityCookie: node})
-	for _, c := range htCookieRequests {
-		t.Run(c.name, func(t *testing.T) {
-			assert.Equal(t, []string{"SERVERID=node-7; Path=/; HttpOnly"}, htCookies(t, srv, c, nil))
-			assert.Equal(t, []string{"SERVERID=node-7; Path=/; HttpOnly"},
-				htCookies(t, srv, c, map[string]string{"Cookie": "JSESSIONID=abcdef"}), "no JSESSIONID")
-			assert.Empty(t, htCookies(t, srv, c, map[string]string{"X-No-Cookie": "1"}), "nil: no cookie")
-		})
-	}
-	_, _, info := htInfo(t, srv.URL, nil)
-	assert.Equal(t, true, info["cookie_needed"], "AffinityCookie implies cookie_needed")
+	eachTransport(t, httpTransports, func(t *testing.T, tr client.Transport) {
+		s := startService(t, echo, sockjs.Options{AffinityCookie: node})
+		jar := newCookieJar(t, s.URL, &http.Cookie{Name: "JSESSIONID", Value: "abcdef"})
+		set := cookiesSet(t, s, tr, jar, nil)
+		for _, ep := range receiveSend(tr) {
+			require.NotEmpty(t, set[ep], "%s set no cookie; set: %v", ep, set)
+			for _, got := range set[ep] {
+				assert.Equal(t, "SERVERID=node-7; Path=/; HttpOnly", got, "%s: no JSESSIONID", ep)
+			}
+		}
+		assert.Empty(t, cookiesSet(t, s, tr, newCookieJar(t, s.URL), http.Header{"X-No-Cookie": {"1"}}), "nil: no cookie")
+		_, _, info := getInfo(t, s, nil)
+		assert.Equal(t, true, info["cookie_needed"], "AffinityCookie implies cookie_needed")
+	})
 }

@@ -2,7 +2,7 @@ package sockjs_test
 
 import (
 	"net/http"
-	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,46 +10,51 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/client"
 )
 
-// htEndpoint is one request that a CORS-capable endpoint answers.
-type htEndpoint struct {
+// corsEndpoint is one request that a CORS-capable endpoint answers.
+type corsEndpoint struct {
 	name      string
 	method    string
-	transport string // session transport, or "" for path
-	path      string
+	path      string // under the prefix, with %s for an open session's id
 	body      string
 	streaming bool // read only the headers
 }
 
-var htCORSEndpoints = []htEndpoint{
-	{name: "info", method: http.MethodGet, path: "/echo/info"},
-	{name: "xhr", method: http.MethodPost, transport: "xhr"},
-	{name: "xhr_send", method: http.MethodPost, transport: "xhr_send", body: `["x"]`},
-	{name: "xhr_streaming", method: http.MethodPost, transport: "xhr_streaming", streaming: true},
-	{name: "eventsource", method: http.MethodGet, transport: "eventsource", streaming: true},
+var corsEndpoints = []corsEndpoint{
+	{name: "info", method: http.MethodGet, path: "/info"},
+	{name: "xhr", method: http.MethodPost, path: "/000/%s/xhr"},
+	{name: "xhr_send", method: http.MethodPost, path: "/000/%s/xhr_send", body: `["x"]`},
+	{name: "xhr_streaming", method: http.MethodPost, path: "/000/%s/xhr_streaming", streaming: true},
+	{name: "eventsource", method: http.MethodGet, path: "/000/%s/eventsource", streaming: true},
 }
 
-// htRequest makes the request of e on session sid and returns its status
-// and headers.
-func htRequest(t *testing.T, srv *httptest.Server, e htEndpoint, sid string, header map[string]string) (int, http.Header, string) {
+// request makes the request of e on session sid of s and returns its
+// status, headers and body.
+func (e corsEndpoint) request(t *testing.T, s *service, sid string, header map[string]string) (int, http.Header, string) {
 	t.Helper()
-	url := srv.URL + e.path
-	if e.transport != "" {
-		url = htURL(srv, sid, e.transport)
-	}
+	url := s.URL + strings.Replace(e.path, "%s", sid, 1)
 	if e.streaming {
-		s := openStream(t, e.method, url, header)
-		s.resp.Body.Close()
-		return s.resp.StatusCode, s.resp.Header, ""
+		st := openStream(t, e.method, url, header)
+		st.resp.Body.Close()
+		return st.resp.StatusCode, st.resp.Header, ""
 	}
 	resp, body := do(t, e.method, url, e.body, header)
 	return resp.StatusCode, resp.Header, body
 }
 
+// openSID opens a session over xhr-polling and returns its id, for raw
+// requests that need an open session.
+func openSID(t *testing.T, s *service) string {
+	t.Helper()
+	c, _ := s.open(t, client.XHRPolling)
+	return c.Client.SessionID()
+}
+
 func TestCORSHeaders(t *testing.T) {
 	t.Parallel()
-	srv, _ := newServer(t, newRecorder(true), sockjs.Options{})
+	s := startService(t, echo, sockjs.Options{})
 	origins := []struct {
 		name, origin, allow, credentials string
 	}{
@@ -57,18 +62,18 @@ func TestCORSHeaders(t *testing.T) {
 		{"null origin", "null", "null", "true"},
 		{"no origin", "", "*", ""},
 	}
-	for _, e := range htCORSEndpoints {
+	for _, e := range corsEndpoints {
 		for _, o := range origins {
 			t.Run(e.name+"/"+o.name, func(t *testing.T) {
-				sid := htSID()
-				if e.transport == "xhr_send" {
-					htOpen(t, srv, sid)
+				sid := newSID()
+				if e.name == "xhr_send" {
+					sid = openSID(t, s)
 				}
 				var hdr map[string]string
 				if o.origin != "" {
 					hdr = map[string]string{"Origin": o.origin}
 				}
-				status, h, _ := htRequest(t, srv, e, sid, hdr)
+				status, h, _ := e.request(t, s, sid, hdr)
 				assert.Less(t, status, 300)
 				assert.Equal(t, o.allow, h.Get("Access-Control-Allow-Origin"))
 				if o.credentials == "" {
@@ -84,16 +89,16 @@ func TestCORSHeaders(t *testing.T) {
 
 func TestCORSPreflight(t *testing.T) {
 	t.Parallel()
-	srv, _ := newServer(t, newRecorder(true), sockjs.Options{})
+	s := startService(t, nil, sockjs.Options{})
 	for _, transport := range []string{"xhr", "xhr_send", "xhr_streaming"} {
 		for _, origin := range []string{"test", "null"} {
 			t.Run(transport+"/"+origin, func(t *testing.T) {
 				before := time.Now()
-				resp, body := do(t, http.MethodOptions, srv.URL+"/echo/abc/abc/"+transport, "",
+				resp, body := do(t, http.MethodOptions, s.URL+"/abc/abc/"+transport, "",
 					map[string]string{"Origin": origin, "Access-Control-Request-Method": "POST"})
 				assert.Equal(t, http.StatusNoContent, resp.StatusCode)
 				assert.Empty(t, body)
-				htAssertPreflight(t, resp, "OPTIONS, POST", before)
+				assertPreflight(t, resp, "OPTIONS, POST", before)
 				assert.Equal(t, origin, resp.Header.Get("Access-Control-Allow-Origin"))
 				assert.Equal(t, "true", resp.Header.Get("Access-Control-Allow-Credentials"))
 				assert.Empty(t, resp.Header.Values("Access-Control-Allow-Headers"))
@@ -108,7 +113,7 @@ func TestCORSPreflight(t *testing.T) {
 		if c.set {
 			hdr["Access-Control-Request-Headers"] = c.reqHeaders
 		}
-		resp, _ := do(t, http.MethodOptions, htURL(srv, htSID(), "xhr"), "", hdr)
+		resp, _ := do(t, http.MethodOptions, s.at(newSID(), "xhr"), "", hdr)
 		assert.Equal(t, http.StatusNoContent, resp.StatusCode)
 		if c.set {
 			assert.Equal(t, c.reqHeaders, resp.Header.Get("Access-Control-Allow-Headers"))
@@ -118,7 +123,7 @@ func TestCORSPreflight(t *testing.T) {
 	}
 	// The transports that browsers do not preflight answer OPTIONS with 405.
 	for _, transport := range []string{"eventsource", "htmlfile", "jsonp", "jsonp_send"} {
-		resp, _ := do(t, http.MethodOptions, htURL(srv, htSID(), transport), "", map[string]string{"Origin": "test"})
+		resp, _ := do(t, http.MethodOptions, s.at(newSID(), transport), "", map[string]string{"Origin": "test"})
 		assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode, transport)
 	}
 }
@@ -126,8 +131,7 @@ func TestCORSPreflight(t *testing.T) {
 func TestCORSCheckOrigin(t *testing.T) {
 	t.Parallel()
 	const good, evil = "http://good.example", "http://evil.example"
-	rec := newRecorder(true)
-	srv, _ := newServer(t, rec, sockjs.Options{CheckOrigin: sockjs.AllowOrigins(good)})
+	s := startService(t, echo, sockjs.Options{CheckOrigin: sockjs.AllowOrigins(good)})
 
 	refused := func(t *testing.T, status int, h http.Header, body string) {
 		t.Helper()
@@ -138,13 +142,13 @@ func TestCORSCheckOrigin(t *testing.T) {
 
 	t.Run("refused origin", func(t *testing.T) {
 		for _, origin := range []string{evil, "null", "http://good.example.evil"} {
-			for _, e := range htCORSEndpoints {
+			for _, e := range corsEndpoints {
 				e.streaming = false // a refused request ends at once
-				status, h, body := htRequest(t, srv, e, htSID(), map[string]string{"Origin": origin})
+				status, h, body := e.request(t, s, newSID(), map[string]string{"Origin": origin})
 				refused(t, status, h, body)
 			}
-			for _, path := range []string{"/echo/info", "/echo/000/abc/xhr", "/echo/000/abc/xhr_send"} {
-				resp, body := do(t, http.MethodOptions, srv.URL+path, "",
+			for _, path := range []string{"/info", "/000/abc/xhr", "/000/abc/xhr_send"} {
+				resp, body := do(t, http.MethodOptions, s.URL+path, "",
 					map[string]string{"Origin": origin, "Access-Control-Request-Method": "POST"})
 				refused(t, resp.StatusCode, resp.Header, body)
 			}
@@ -158,39 +162,36 @@ func TestCORSCheckOrigin(t *testing.T) {
 				hdr["Origin"] = origin
 			}
 			for _, c := range []struct{ method, path string }{
-				{http.MethodGet, "/echo/000/abc/htmlfile?c=cb"},
-				{http.MethodGet, "/echo/000/abc/jsonp?c=cb"},
-				{http.MethodPost, "/echo/000/abc/jsonp_send"},
-				{http.MethodGet, "/echo/iframe.html"},
-				{http.MethodGet, "/echo/iframe-1.0.html"},
+				{http.MethodGet, "/000/abc/htmlfile?c=cb"},
+				{http.MethodGet, "/000/abc/jsonp?c=cb"},
+				{http.MethodPost, "/000/abc/jsonp_send"},
+				{http.MethodGet, "/iframe.html"},
+				{http.MethodGet, "/iframe-1.0.html"},
 			} {
-				resp, body := do(t, c.method, srv.URL+c.path, "d=%5B%22x%22%5D", hdr)
+				resp, body := do(t, c.method, s.URL+c.path, "d=%5B%22x%22%5D", hdr)
 				refused(t, resp.StatusCode, resp.Header, body)
 			}
 		}
 	})
-	require.Zero(t, rec.count(sockjs.EventInit), "a refused request opened a session")
+	s.log.never(t, "a refused request opened a session", func() bool { return len(s.log.conns) > 0 })
 
+	// An allowed origin, or none, opens sessions over every transport
+	// that can prove its origin.
 	for _, origin := range []string{good, "HTTP://GOOD.EXAMPLE", ""} {
 		t.Run("allowed "+origin, func(t *testing.T) {
-			hdr := map[string]string{}
+			var hdr http.Header
 			if origin != "" {
-				hdr["Origin"] = origin
+				hdr = http.Header{"Origin": {origin}}
 			}
-			sid := htSID()
-			resp, body := do(t, http.MethodPost, htURL(srv, sid, "xhr"), "", hdr)
-			assert.Equal(t, http.StatusOK, resp.StatusCode)
-			assert.Equal(t, "o\n", body)
-			resp, _ = do(t, http.MethodPost, htURL(srv, sid, "xhr_send"), `["x"]`, hdr)
-			assert.Equal(t, http.StatusNoContent, resp.StatusCode)
-			resp, _ = do(t, http.MethodGet, srv.URL+"/echo/info", "", hdr)
-			assert.Equal(t, http.StatusOK, resp.StatusCode)
-			s := openStream(t, http.MethodGet, htURL(srv, htSID(), "eventsource"), hdr)
-			assert.Equal(t, http.StatusOK, s.resp.StatusCode)
-			assert.Equal(t, "\r\n", s.readUntil(t, "\r\n"))
-			assert.Equal(t, "data: o\r\n\r\n", s.readUntil(t, "\r\n\r\n"))
+			for _, tr := range []client.Transport{client.Websocket, client.XHRStreaming, client.EventSource, client.XHRPolling} {
+				d := s.dialer(tr, newSID())
+				d.Header = hdr
+				c, _ := s.openWith(t, d)
+				c.Send("x")
+				assert.Equal(t, "x", c.Recv(), tr)
+			}
 			if origin != "" {
-				resp, _ = do(t, http.MethodOptions, htURL(srv, sid, "xhr"), "",
+				resp, _ := do(t, http.MethodOptions, s.at(newSID(), "xhr"), "",
 					map[string]string{"Origin": origin, "Access-Control-Request-Method": "POST"})
 				assert.Equal(t, http.StatusNoContent, resp.StatusCode)
 				assert.Equal(t, origin, resp.Header.Get("Access-Control-Allow-Origin"))

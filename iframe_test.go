@@ -2,6 +2,7 @@ package sockjs_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,9 +11,9 @@ import (
 	"github.com/gosockjs/sockjs"
 )
 
-// htIframePage is the iframe page that loads the client from src, which
+// iframePage is the iframe page that loads the client from src, which
 // must already be HTML-escaped.
-func htIframePage(src string) string {
+func iframePage(src string) string {
 	return "<!DOCTYPE html>\n" +
 		"<html>\n" +
 		"<head>\n" +
@@ -33,51 +34,38 @@ func htIframePage(src string) string {
 
 func TestIframeServed(t *testing.T) {
 	t.Parallel()
-	srv, _ := newServer(t, newRecorder(true), sockjs.Options{CookieNeeded: true})
+	srv := startService(t, nil, sockjs.Options{CookieNeeded: true})
 	for _, suffix := range []string{
 		"/iframe.html", "/iframe-a.html", "/iframe-.html", "/iframe-0.1.2.html",
 		"/iframe-0.1.2abc-dirty.2144.html", "/iframe-a.html?t=1234",
 		"/iframe-0.1.2.html?t=123414", "/iframe-0.1.2abc-dirty.2144.html?t=qweqweq123",
 	} {
 		t.Run(suffix, func(t *testing.T) {
-			resp, body := do(t, http.MethodGet, srv.URL+"/echo"+suffix, "", nil)
+			resp, body := do(t, http.MethodGet, srv.URL+suffix, "", nil)
 			assert.Equal(t, http.StatusOK, resp.StatusCode)
-			assert.Equal(t, htContentHTML, resp.Header.Get("Content-Type"))
-			assert.Equal(t, htCacheYear, resp.Header.Get("Cache-Control"))
+			assert.Equal(t, contentHTML, resp.Header.Get("Content-Type"))
+			assert.Equal(t, cacheYear, resp.Header.Get("Cache-Control"))
 			_, err := http.ParseTime(resp.Header.Get("Expires"))
 			assert.NoError(t, err)
 			assert.NotEmpty(t, resp.Header.Get("ETag"))
 			assert.Empty(t, resp.Header.Get("Last-Modified"))
 			assert.Empty(t, resp.Header.Values("Set-Cookie"))
-			assert.Equal(t, htIframePage(sockjs.DefaultSockJSURL), body)
+			assert.Equal(t, iframePage(sockjs.DefaultSockJSURL), body)
 		})
 	}
 }
 
 func TestIframeNotFound(t *testing.T) {
 	t.Parallel()
-	srv, _ := newServer(t, newRecorder(true), sockjs.Options{})
+	srv := startService(t, nil, sockjs.Options{})
 	for _, suffix := range []string{
 		"/iframe.htm", "/iframe", "/IFRAME.HTML", "/IFRAME", "/iframe.HTML", "/iframe.xml",
 		"/iframe-/.html", "/iframe-a.htm", "/iframe-a/b.html", "/iframea.html", "/xiframe.html",
 		"/iframe-a b.html", "/iframe.html/",
 	} {
-		resp, _ := do(t, http.MethodGet, srv.URL+"/echo"+htEscapePath(suffix), "", nil)
+		resp, _ := do(t, http.MethodGet, srv.URL+strings.ReplaceAll(suffix, " ", "%20"), "", nil)
 		assert.Equal(t, http.StatusNotFound, resp.StatusCode, suffix)
 	}
-}
-
-// htEscapePath escapes spaces so that a path can go into a URL.
-func htEscapePath(p string) string {
-	out := make([]byte, 0, len(p))
-	for i := 0; i < len(p); i++ {
-		if p[i] == ' ' {
-			out = append(out, "%20"...)
-			continue
-		}
-		out = append(out, p[i])
-	}
-	return string(out)
 }
 
 func TestIframeSockJSURL(t *testing.T) {
@@ -92,10 +80,10 @@ func TestIframeSockJSURL(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.url, func(t *testing.T) {
 			t.Parallel()
-			srv, _ := newServer(t, newRecorder(true), sockjs.Options{SockJSURL: c.url})
-			resp, body := do(t, http.MethodGet, srv.URL+"/echo/iframe.html", "", nil)
+			srv := startService(t, nil, sockjs.Options{SockJSURL: c.url})
+			resp, body := do(t, http.MethodGet, srv.URL+"/iframe.html", "", nil)
 			require.Equal(t, http.StatusOK, resp.StatusCode)
-			assert.Equal(t, htIframePage(c.src), body)
+			assert.Equal(t, iframePage(c.src), body)
 			assert.NotContains(t, body, "<script>alert")
 		})
 	}
@@ -103,39 +91,39 @@ func TestIframeSockJSURL(t *testing.T) {
 
 func TestIframeETag(t *testing.T) {
 	t.Parallel()
-	srv, _ := newServer(t, newRecorder(true), sockjs.Options{})
-	r1, _ := do(t, http.MethodGet, srv.URL+"/echo/iframe.html", "", nil)
-	r2, _ := do(t, http.MethodGet, srv.URL+"/echo/iframe-1.2.3.html", "", nil)
+	srv := startService(t, nil, sockjs.Options{})
+	r1, _ := do(t, http.MethodGet, srv.URL+"/iframe.html", "", nil)
+	r2, _ := do(t, http.MethodGet, srv.URL+"/iframe-1.2.3.html", "", nil)
 	etag := r1.Header.Get("ETag")
 	require.NotEmpty(t, etag)
 	assert.Equal(t, etag, r2.Header.Get("ETag"))
 
 	for _, inm := range []string{etag, `"other", ` + etag, "W/" + etag} {
-		resp, body := do(t, http.MethodGet, srv.URL+"/echo/iframe.html", "", map[string]string{"If-None-Match": inm})
+		resp, body := do(t, http.MethodGet, srv.URL+"/iframe.html", "", map[string]string{"If-None-Match": inm})
 		assert.Equal(t, http.StatusNotModified, resp.StatusCode, inm)
 		assert.Empty(t, resp.Header.Get("Content-Type"), inm)
 		assert.Empty(t, body, inm)
 	}
-	resp, body := do(t, http.MethodGet, srv.URL+"/echo/iframe.html", "", map[string]string{"If-None-Match": `"other"`})
+	resp, body := do(t, http.MethodGet, srv.URL+"/iframe.html", "", map[string]string{"If-None-Match": `"other"`})
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Equal(t, htIframePage(sockjs.DefaultSockJSURL), body)
+	assert.Equal(t, iframePage(sockjs.DefaultSockJSURL), body)
 
 	// The tag follows the page: another SockJSURL, another tag; the same
 	// URL on another handler, the same tag.
-	other, _ := newServer(t, newRecorder(true), sockjs.Options{SockJSURL: "/other/sockjs.js"})
-	r3, _ := do(t, http.MethodGet, other.URL+"/echo/iframe.html", "", nil)
+	other := startService(t, nil, sockjs.Options{SockJSURL: "/other/sockjs.js"})
+	r3, _ := do(t, http.MethodGet, other.URL+"/iframe.html", "", nil)
 	assert.NotEmpty(t, r3.Header.Get("ETag"))
 	assert.NotEqual(t, etag, r3.Header.Get("ETag"))
-	same, _ := newServer(t, newRecorder(true), sockjs.Options{SockJSURL: sockjs.DefaultSockJSURL})
-	r4, _ := do(t, http.MethodGet, same.URL+"/echo/iframe.html", "", nil)
+	same := startService(t, nil, sockjs.Options{SockJSURL: sockjs.DefaultSockJSURL})
+	r4, _ := do(t, http.MethodGet, same.URL+"/iframe.html", "", nil)
 	assert.Equal(t, etag, r4.Header.Get("ETag"))
 	// HEAD answers like GET, without the page.
-	resp, body = do(t, http.MethodHead, srv.URL+"/echo/iframe.html", "", nil)
+	resp, body = do(t, http.MethodHead, srv.URL+"/iframe.html", "", nil)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, etag, resp.Header.Get("ETag"))
-	assert.Equal(t, htContentHTML, resp.Header.Get("Content-Type"))
+	assert.Equal(t, contentHTML, resp.Header.Get("Content-Type"))
 	assert.Empty(t, body)
 	// An old tag does not match the new page.
-	resp, _ = do(t, http.MethodGet, other.URL+"/echo/iframe.html", "", map[string]string{"If-None-Match": etag})
+	resp, _ = do(t, http.MethodGet, other.URL+"/iframe.html", "", map[string]string{"If-None-Match": etag})
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 }

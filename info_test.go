@@ -15,10 +15,11 @@ import (
 	"github.com/gosockjs/sockjs"
 )
 
-// htInfo fetches /info and decodes its body, keeping numbers exact.
-func htInfo(t *testing.T, url string, header map[string]string) (*http.Response, string, map[string]any) {
+// getInfo fetches the /info of s and decodes its body, keeping numbers
+// exact.
+func getInfo(t *testing.T, s *service, header map[string]string) (*http.Response, string, map[string]any) {
 	t.Helper()
-	resp, body := do(t, http.MethodGet, url+"/echo/info", "", header)
+	resp, body := do(t, http.MethodGet, s.URL+"/info", "", header)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	dec := json.NewDecoder(bytes.NewReader([]byte(body)))
 	dec.UseNumber()
@@ -27,7 +28,7 @@ func htInfo(t *testing.T, url string, header map[string]string) (*http.Response,
 	return resp, body, data
 }
 
-var htInfoBody = regexp.MustCompile(`^\{"websocket":(true|false),"cookie_needed":(true|false),"origins":\["\*:\*"\],"entropy":[0-9]+\}$`)
+var infoBody = regexp.MustCompile(`^\{"websocket":(true|false),"cookie_needed":(true|false),"origins":\["\*:\*"\],"entropy":[0-9]+\}$`)
 
 func TestInfo(t *testing.T) {
 	t.Parallel()
@@ -44,17 +45,17 @@ func TestInfo(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			srv, _ := newServer(t, newRecorder(true), c.opts)
-			resp, body, data := htInfo(t, srv.URL, map[string]string{"Origin": "test"})
-			assert.Equal(t, htContentJSON, resp.Header.Get("Content-Type"))
-			assert.Equal(t, htNoCache, resp.Header.Get("Cache-Control"))
+			s := startService(t, nil, c.opts)
+			resp, body, data := getInfo(t, s, map[string]string{"Origin": "test"})
+			assert.Equal(t, contentJSON, resp.Header.Get("Content-Type"))
+			assert.Equal(t, noCache, resp.Header.Get("Cache-Control"))
 			assert.Empty(t, resp.Header.Get("Expires"))
 			assert.Empty(t, resp.Header.Get("Last-Modified"))
 			assert.Empty(t, resp.Header.Values("Set-Cookie"))
 			assert.Equal(t, "test", resp.Header.Get("Access-Control-Allow-Origin"))
 			assert.Equal(t, "true", resp.Header.Get("Access-Control-Allow-Credentials"))
 
-			assert.Regexp(t, htInfoBody, body)
+			assert.Regexp(t, infoBody, body)
 			assert.Len(t, data, 4, "fields: %v", data)
 			assert.Equal(t, c.websocket, data["websocket"])
 			assert.Equal(t, c.cookie, data["cookie_needed"])
@@ -70,10 +71,10 @@ func TestInfo(t *testing.T) {
 
 func TestInfoEntropyDiffers(t *testing.T) {
 	t.Parallel()
-	srv, _ := newServer(t, newRecorder(true), sockjs.Options{})
+	s := startService(t, nil, sockjs.Options{})
 	seen := map[string]bool{}
 	for range 5 {
-		_, _, data := htInfo(t, srv.URL, nil)
+		_, _, data := getInfo(t, s, nil)
 		n, ok := data["entropy"].(json.Number)
 		require.True(t, ok)
 		assert.False(t, seen[n.String()], "entropy %s repeated", n)
@@ -83,7 +84,7 @@ func TestInfoEntropyDiffers(t *testing.T) {
 
 func TestInfoPreflight(t *testing.T) {
 	t.Parallel()
-	srv, _ := newServer(t, newRecorder(true), sockjs.Options{})
+	s := startService(t, nil, sockjs.Options{})
 	cases := []struct {
 		name       string
 		origin     string
@@ -92,8 +93,8 @@ func TestInfoPreflight(t *testing.T) {
 	}{
 		{"origin test", "test", nil, ""},
 		{"origin null", "null", nil, ""},
-		{"headers requested", "test", htPtr("a, b, c"), "a, b, c"},
-		{"empty headers requested", "test", htPtr(""), ""},
+		{"headers requested", "test", ptr("a, b, c"), "a, b, c"},
+		{"empty headers requested", "test", ptr(""), ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -102,10 +103,10 @@ func TestInfoPreflight(t *testing.T) {
 				hdr["Access-Control-Request-Headers"] = *c.reqHeaders
 			}
 			before := time.Now()
-			resp, body := do(t, http.MethodOptions, srv.URL+"/echo/info", "", hdr)
+			resp, body := do(t, http.MethodOptions, s.URL+"/info", "", hdr)
 			assert.Equal(t, http.StatusNoContent, resp.StatusCode)
 			assert.Empty(t, body)
-			htAssertPreflight(t, resp, "OPTIONS, GET", before)
+			assertPreflight(t, resp, "OPTIONS, GET", before)
 			assert.Equal(t, c.origin, resp.Header.Get("Access-Control-Allow-Origin"))
 			assert.Equal(t, "true", resp.Header.Get("Access-Control-Allow-Credentials"))
 			if c.want == "" {
@@ -117,11 +118,11 @@ func TestInfoPreflight(t *testing.T) {
 	}
 }
 
-// htAssertPreflight checks the caching and method headers of a preflight
+// assertPreflight checks the caching and method headers of a preflight
 // answer sent after before.
-func htAssertPreflight(t *testing.T, resp *http.Response, methods string, before time.Time) {
+func assertPreflight(t *testing.T, resp *http.Response, methods string, before time.Time) {
 	t.Helper()
-	assert.Equal(t, htCacheYear, resp.Header.Get("Cache-Control"))
+	assert.Equal(t, cacheYear, resp.Header.Get("Cache-Control"))
 	assert.Equal(t, "31536000", resp.Header.Get("Access-Control-Max-Age"))
 	assert.Equal(t, methods, resp.Header.Get("Access-Control-Allow-Methods"))
 	exp, err := http.ParseTime(resp.Header.Get("Expires"))
@@ -133,4 +134,5 @@ func htAssertPreflight(t *testing.T, resp *http.Response, methods string, before
 	assert.Contains(t, resp.Header.Values("Vary"), "Origin")
 }
 
-func htPtr[T any](v T) *T { return &v }
+// ptr returns a pointer to v.
+func ptr[T any](v T) *T { return &v }

@@ -2,132 +2,130 @@ package sockjs_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/client"
 )
 
-const htForm = "application/x-www-form-urlencoded"
-
-// htJSONP makes one JSONP poll with callback x and returns its body.
-func htJSONP(t *testing.T, srv *httptest.Server, sid string) string {
+// jsonpPoll makes one JSONP poll of session sid with callback x and returns
+// its body.
+func jsonpPoll(t *testing.T, s *service, sid string) string {
 	t.Helper()
-	resp, body := do(t, http.MethodGet, htURL(srv, sid, "jsonp")+"?c=x", "", nil)
+	resp, body := do(t, http.MethodGet, s.at(sid, "jsonp")+"?c=x", "", nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode, "body %q", body)
 	return body
 }
 
-// htJSONPSend posts body with content type ct to jsonp_send.
-func htJSONPSend(t *testing.T, srv *httptest.Server, sid, ct, body string) (*http.Response, string) {
+// jsonpSend posts body with content type ct to the jsonp_send of session
+// sid.
+func jsonpSend(t *testing.T, s *service, sid, ct, body string) (*http.Response, string) {
 	t.Helper()
-	return do(t, http.MethodPost, htURL(srv, sid, "jsonp_send"), body, map[string]string{"Content-Type": ct})
+	return do(t, http.MethodPost, s.at(sid, "jsonp_send"), body, map[string]string{"Content-Type": ct})
 }
 
 func TestJSONPTransport(t *testing.T) {
 	t.Parallel()
-	rec := newRecorder(true)
-	srv, _ := newServer(t, rec, sockjs.Options{})
-	sid := htSID()
-	resp, body := do(t, http.MethodGet, htURL(srv, sid, "jsonp")+"?c=%63allback", "", nil)
+	s := startService(t, echo, sockjs.Options{})
+	sid := newSID()
+	resp, body := do(t, http.MethodGet, s.at(sid, "jsonp")+"?c=%63allback", "", nil)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Equal(t, htContentJS, resp.Header.Get("Content-Type"))
-	assert.Equal(t, htNoCache, resp.Header.Get("Cache-Control"))
+	assert.Equal(t, contentJS, resp.Header.Get("Content-Type"))
+	assert.Equal(t, noCache, resp.Header.Get("Cache-Control"))
 	assert.Empty(t, resp.Header.Get("Expires"))
 	assert.Empty(t, resp.Header.Get("Last-Modified"))
 	assert.Equal(t, "/**/callback(\"o\");\r\n", body)
 
-	resp, body = htJSONPSend(t, srv, sid, htForm, "d=%5B%22x%22%5D")
+	resp, body = jsonpSend(t, s, sid, contentForm, "d=%5B%22x%22%5D")
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, "ok", body)
-	assert.Equal(t, htContentText, resp.Header.Get("Content-Type"))
-	assert.Equal(t, htNoCache, resp.Header.Get("Cache-Control"))
+	assert.Equal(t, contentText, resp.Header.Get("Content-Type"))
+	assert.Equal(t, noCache, resp.Header.Get("Cache-Control"))
 
-	resp, body = do(t, http.MethodGet, htURL(srv, sid, "jsonp")+"?callback=callback", "", nil)
+	resp, body = do(t, http.MethodGet, s.at(sid, "jsonp")+"?callback=callback", "", nil)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, "/**/callback(\"a[\\\"x\\\"]\");\r\n", body)
 }
 
+// TestJSONPSendBodies checks the bodies and content types jsonp_send
+// takes, on a session a client polls.
 func TestJSONPSendBodies(t *testing.T) {
 	t.Parallel()
-	rec := newRecorder(true)
-	srv, _ := newServer(t, rec, sockjs.Options{})
-	sid := htSID()
-	require.Equal(t, "/**/x(\"o\");\r\n", htJSONP(t, srv, sid))
-
-	ok := []struct{ ct, body string }{
-		{htForm, "d=%5B%22abc%22%5D"},
-		{"text/plain", `["%61bc"]`},                             // taken literally
-		{htForm + "; charset=UTF-8", "p=1&d=%5B%22a%2Bb%22%5D"}, // other fields ignored
-		{htForm, "d=%5B%5D"},                                    // no messages
+	s := startService(t, echo, sockjs.Options{})
+	c, sc := s.open(t, client.JSONPPolling)
+	sid := c.Client.SessionID()
+	for _, b := range []struct{ ct, body string }{
+		{contentForm, "d=%5B%22abc%22%5D"},
+		{"text/plain", `["%61bc"]`},                                  // taken literally
+		{contentForm + "; charset=UTF-8", "p=1&d=%5B%22a%2Bb%22%5D"}, // other fields ignored
+		{contentForm, "d=%5B%5D"},                                    // no messages
 		{"", `"single"`},
+	} {
+		resp, body := jsonpSend(t, s, sid, b.ct, b.body)
+		assert.Equal(t, http.StatusOK, resp.StatusCode, b.body)
+		assert.Equal(t, "ok", body, b.body)
 	}
-	for _, c := range ok {
-		resp, body := htJSONPSend(t, srv, sid, c.ct, c.body)
-		assert.Equal(t, http.StatusOK, resp.StatusCode, c.body)
-		assert.Equal(t, "ok", body, c.body)
-	}
-	assert.Equal(t, "/**/x(\"a[\\\"abc\\\",\\\"%61bc\\\",\\\"a+b\\\",\\\"single\\\"]\");\r\n", htJSONP(t, srv, sid))
+	assert.Equal(t, []string{"abc", "%61bc", "a+b", "single"}, c.RecvN(4))
+	assert.Len(t, s.log.recvs(sc), 4)
 }
 
 func TestJSONPSendBadPayload(t *testing.T) {
 	t.Parallel()
-	rec := newRecorder(true)
-	srv, _ := newServer(t, rec, sockjs.Options{})
-	sid := htSID()
-	require.Equal(t, "/**/x(\"o\");\r\n", htJSONP(t, srv, sid))
-	cases := []struct{ ct, body, want string }{
-		{htForm, "d=%5B%22x", "Broken JSON encoding."},
+	s := startService(t, echo, sockjs.Options{})
+	c, sc := s.open(t, client.JSONPPolling)
+	sid := c.Client.SessionID()
+	for _, b := range []struct{ ct, body, want string }{
+		{contentForm, "d=%5B%22x", "Broken JSON encoding."},
 		{"text/plain", `["x`, "Broken JSON encoding."},
-		{htForm, "", "Payload expected."},
-		{htForm, "d=", "Payload expected."},
-		{htForm, "p=p", "Payload expected."},
+		{contentForm, "", "Payload expected."},
+		{contentForm, "d=", "Payload expected."},
+		{contentForm, "p=p", "Payload expected."},
 		{"text/plain", "", "Payload expected."},
+	} {
+		resp, body := jsonpSend(t, s, sid, b.ct, b.body)
+		assert.Equal(t, http.StatusInternalServerError, resp.StatusCode, b.body)
+		assert.Equal(t, b.want, body, b.body)
+		assert.Equal(t, contentText, resp.Header.Get("Content-Type"), b.body)
 	}
-	for _, c := range cases {
-		resp, body := htJSONPSend(t, srv, sid, c.ct, c.body)
-		assert.Equal(t, http.StatusInternalServerError, resp.StatusCode, c.body)
-		assert.Equal(t, c.want, body, c.body)
-		assert.Equal(t, htContentText, resp.Header.Get("Content-Type"), c.body)
-	}
-	resp, body := htJSONPSend(t, srv, sid, htForm, "d=%5B%22b%22%5D")
+	resp, body := jsonpSend(t, s, sid, contentForm, "d=%5B%22b%22%5D")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, "ok", body)
-	assert.Equal(t, "/**/x(\"a[\\\"b\\\"]\");\r\n", htJSONP(t, srv, sid))
-	assert.Equal(t, 1, rec.count(sockjs.EventRecv))
+	assert.Equal(t, "b", c.Recv())
+	assertNoMessage(t, c)
+	assert.Equal(t, []string{"b"}, s.log.recvs(sc))
 }
 
 func TestJSONPSendUnknownSession(t *testing.T) {
 	t.Parallel()
-	rec := newRecorder(true)
-	srv, _ := newServer(t, rec, sockjs.Options{})
-	resp, _ := htJSONPSend(t, srv, htSID(), htForm, "d=%5B%22x%22%5D")
+	s := startService(t, echo, sockjs.Options{})
+	resp, _ := jsonpSend(t, s, newSID(), contentForm, "d=%5B%22x%22%5D")
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
-	assert.Zero(t, rec.count(sockjs.EventInit))
+	s.log.never(t, "jsonp_send opened a session", func() bool { return len(s.log.conns) > 0 })
 }
 
 func TestJSONPClose(t *testing.T) {
 	t.Parallel()
-	rec := newRecorder(true)
-	rec.onInit = func(c *sockjs.Conn) { c.Close(3000, "Go away!") }
-	srv, _ := newServer(t, rec, sockjs.Options{})
-	sid := htSID()
-	assert.Equal(t, "/**/x(\"o\");\r\n", htJSONP(t, srv, sid))
+	s := startService(t, func(c *sockjs.Conn, ev sockjs.Event) {
+		if ev.Type == sockjs.EventInit {
+			c.Close(3000, "Go away!")
+		}
+	}, sockjs.Options{})
+	sid := newSID()
+	assert.Equal(t, "/**/x(\"o\");\r\n", jsonpPoll(t, s, sid))
 	for range 3 {
-		assert.Equal(t, "/**/x(\"c[3000,\\\"Go away!\\\"]\");\r\n", htJSONP(t, srv, sid))
+		assert.Equal(t, "/**/x(\"c[3000,\\\"Go away!\\\"]\");\r\n", jsonpPoll(t, s, sid))
 	}
-	assert.Equal(t, 1, rec.count(sockjs.EventClosed))
+	assert.Equal(t, 1, s.log.count(nil, sockjs.EventClosed))
 }
 
 func TestJSONPEscapesLineSeparators(t *testing.T) {
 	t.Parallel()
-	rec := newRecorder(false)
-	srv, _ := newServer(t, rec, sockjs.Options{})
-	sid := htSID()
-	require.Equal(t, "/**/x(\"o\");\r\n", htJSONP(t, srv, sid))
-	require.NoError(t, rec.conn(t, 0).Send("a\u2028b\u2029c\nd"))
-	assert.Equal(t, "/**/x(\"a[\\\"a\\\\u2028b\\\\u2029c\\\\nd\\\"]\");\r\n", htJSONP(t, srv, sid))
+	s := startService(t, nil, sockjs.Options{})
+	sid := newSID()
+	require.Equal(t, "/**/x(\"o\");\r\n", jsonpPoll(t, s, sid))
+	require.NoError(t, s.log.nth(t, 0).Send("a\u2028b\u2029c\nd"))
+	assert.Equal(t, "/**/x(\"a[\\\"a\\\\u2028b\\\\u2029c\\\\nd\\\"]\");\r\n", jsonpPoll(t, s, sid))
 }

@@ -1,12 +1,7 @@
 package sockjs_test
 
 import (
-	"bufio"
-	"io"
-	"log/slog"
-	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +10,9 @@ import (
 
 	"github.com/gosockjs/sockjs"
 )
+
+// recorder is the event recorder of logging_test.go, which has yet to move
+// to the eventLog of harness_test.go; delete it then.
 
 // recorder is a callback that records every event and can echo.
 type recorder struct {
@@ -109,91 +107,3 @@ func newServer(t *testing.T, rec *recorder, opts sockjs.Options) (*httptest.Serv
 	})
 	return srv, h
 }
-
-// do sends a request and returns the response with its body read.
-func do(t *testing.T, method, url, body string, header map[string]string) (*http.Response, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	require.NoError(t, err)
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp, string(b)
-}
-
-// stream is an open streaming response read chunk by chunk... or line by
-// line: frames of the xhr transports end with "\n".
-type stream struct {
-	resp *http.Response
-	r    *bufio.Reader
-}
-
-// openStream sends a request and returns its response unread.
-func openStream(t *testing.T, method, url string, header map[string]string) *stream {
-	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	require.NoError(t, err)
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	t.Cleanup(func() { resp.Body.Close() })
-	return &stream{resp: resp, r: bufio.NewReaderSize(resp.Body, 64<<10)}
-}
-
-// readUntil reads up to and including delim, failing after a timeout.
-func (s *stream) readUntil(t *testing.T, delim string) string {
-	t.Helper()
-	type result struct {
-		s   string
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		var sb strings.Builder
-		for !strings.HasSuffix(sb.String(), delim) {
-			b, err := s.r.ReadByte()
-			if err != nil {
-				done <- result{sb.String(), err}
-				return
-			}
-			sb.WriteByte(b)
-		}
-		done <- result{sb.String(), nil}
-	}()
-	select {
-	case res := <-done:
-		require.NoError(t, res.err, "read so far: %q", res.s)
-		return res.s
-	case <-time.After(5 * time.Second):
-		s.resp.Body.Close()
-		t.Fatalf("nothing ending in %q within 5s", delim)
-		return ""
-	}
-}
-
-// eof asserts that the response ends.
-func (s *stream) eof(t *testing.T) {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() {
-		_, err := s.r.ReadByte()
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		require.ErrorIs(t, err, io.EOF)
-	case <-time.After(5 * time.Second):
-		s.resp.Body.Close()
-		t.Fatal("response did not end within 5s")
-	}
-}
-
-// discardLogger drops the logs of tests that provoke errors on purpose.
-var discardLogger = slog.New(slog.DiscardHandler)

@@ -1,219 +1,126 @@
 package sockjs_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/client"
 )
 
 func TestXHRPollingTransport(t *testing.T) {
 	t.Parallel()
-	rec := newRecorder(true)
-	srv, _ := newServer(t, rec, sockjs.Options{})
-	sid := htSID()
+	s := startService(t, echo, sockjs.Options{})
+	sid := newSID()
 	origin := map[string]string{"Origin": "test"}
 
-	resp, body := do(t, http.MethodPost, htURL(srv, sid, "xhr"), "", origin)
+	resp, body := do(t, http.MethodPost, s.at(sid, "xhr"), "", origin)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, "o\n", body)
-	assert.Equal(t, htContentJS, resp.Header.Get("Content-Type"))
-	assert.Equal(t, htNoCache, resp.Header.Get("Cache-Control"))
+	assert.Equal(t, contentJS, resp.Header.Get("Content-Type"))
+	assert.Equal(t, noCache, resp.Header.Get("Cache-Control"))
 	assert.Empty(t, resp.Header.Get("Expires"))
 	assert.Empty(t, resp.Header.Get("Last-Modified"))
 	assert.Equal(t, "test", resp.Header.Get("Access-Control-Allow-Origin"))
 	assert.Equal(t, "true", resp.Header.Get("Access-Control-Allow-Credentials"))
 
-	resp, body = do(t, http.MethodPost, htURL(srv, sid, "xhr_send"), `["x"]`, origin)
+	resp, body = do(t, http.MethodPost, s.at(sid, "xhr_send"), `["x"]`, origin)
 	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
 	assert.Empty(t, body)
-	assert.Equal(t, htContentText, resp.Header.Get("Content-Type"))
-	assert.Equal(t, htNoCache, resp.Header.Get("Cache-Control"))
+	assert.Equal(t, contentText, resp.Header.Get("Content-Type"))
+	assert.Equal(t, noCache, resp.Header.Get("Cache-Control"))
 	assert.Equal(t, "test", resp.Header.Get("Access-Control-Allow-Origin"))
 	assert.Equal(t, "true", resp.Header.Get("Access-Control-Allow-Credentials"))
 
-	assert.Equal(t, `a["x"]`+"\n", htPoll(t, srv, sid))
-	assert.Equal(t, 1, rec.count(sockjs.EventInit))
-	assert.Equal(t, "x", rec.wait(t, sockjs.EventRecv).Data)
+	_, body = do(t, http.MethodPost, s.at(sid, "xhr"), "", nil)
+	assert.Equal(t, `a["x"]`+"\n", body)
+	assert.Equal(t, []string{"x"}, s.log.recvs(s.log.nth(t, 0)))
 }
 
-func TestXHRPollingBatchesInOrder(t *testing.T) {
-	t.Parallel()
-	rec := newRecorder(true)
-	srv, _ := newServer(t, rec, sockjs.Options{})
-	sid := htSID()
-	htOpen(t, srv, sid)
-	htSend(t, srv, sid, `["a","b"]`)
-	htSend(t, srv, sid, `["c"]`)
-	c := rec.conn(t, 0)
-	require.NoError(t, c.Send("d"))
-	require.NoError(t, c.Send("e"))
-	assert.Equal(t, `a["a","b","c","d","e"]`+"\n", htPoll(t, srv, sid))
-}
-
+// TestXHRPollingHeldUntilMessage checks that a poll with nothing to carry
+// stays pending until the server sends.
 func TestXHRPollingHeldUntilMessage(t *testing.T) {
 	t.Parallel()
-	rec := newRecorder(false)
-	srv, _ := newServer(t, rec, sockjs.Options{})
-	sid := htSID()
-	htOpen(t, srv, sid)
-	poll := htAsync(context.Background(), http.MethodPost, htURL(srv, sid, "xhr"), "", nil)
-	htPending(t, poll, 150*time.Millisecond)
-	require.NoError(t, rec.conn(t, 0).Send("late"))
-	r := htWait(t, poll)
-	require.NoError(t, r.err)
-	assert.Equal(t, http.StatusOK, r.status)
-	assert.Equal(t, `a["late"]`+"\n", r.body)
+	eachTransport(t, pollingTransports, func(t *testing.T, tr client.Transport) {
+		s := startService(t, nil, sockjs.Options{})
+		c, sc := s.open(t, tr)
+		assertNoMessage(t, c)
+		require.NoError(t, sc.Send("late"))
+		assert.Equal(t, "late", c.Recv())
+	})
 }
 
-func TestXHRPollingSecondReceiver(t *testing.T) {
-	t.Parallel()
-	rec := newRecorder(false)
-	srv, _ := newServer(t, rec, sockjs.Options{})
-	sid := htSID()
-	htOpen(t, srv, sid)
-	// htAttachedPoll requires the concurrent poll to get the 2010 frame.
-	pending, _ := htAttachedPoll(t, srv, sid)
-	// A third one is refused too while the first stays attached.
-	assert.Equal(t, htFrame2010+"\n", htPoll(t, srv, sid))
-	// The refused polls did not disturb the attached one or the session.
-	require.NoError(t, rec.conn(t, 0).Send("still"))
-	r := htWait(t, pending)
-	require.NoError(t, r.err)
-	assert.Equal(t, `a["still"]`+"\n", r.body)
-	assert.Zero(t, rec.count(sockjs.EventClosed))
-}
-
-func TestXHRPollingHeartbeat(t *testing.T) {
-	t.Parallel()
-	const delay = 100 * time.Millisecond
-	srv, _ := newServer(t, newRecorder(true), sockjs.Options{HeartbeatDelay: delay})
-	sid := htSID()
-	htOpen(t, srv, sid)
-	start := time.Now()
-	poll := htAsync(context.Background(), http.MethodPost, htURL(srv, sid, "xhr"), "", nil)
-	r := htWait(t, poll)
-	require.NoError(t, r.err)
-	assert.Equal(t, "h\n", r.body)
-	assert.GreaterOrEqual(t, time.Since(start), delay)
-}
-
-func TestXHRPollingDisconnectDelay(t *testing.T) {
-	t.Parallel()
-	const delay = 100 * time.Millisecond
-	rec := newRecorder(true)
-	srv, _ := newServer(t, rec, sockjs.Options{DisconnectDelay: delay})
-	sid := htSID()
-	start := time.Now()
-	htOpen(t, srv, sid)
-	rec.wait(t, sockjs.EventClosed)
-	assert.GreaterOrEqual(t, time.Since(start), delay)
-	require.ErrorIs(t, rec.conn(t, 0).Send("x"), sockjs.ErrClosed)
-
-	// The id now names a new session.
-	htOpen(t, srv, sid)
-	assert.Equal(t, 2, rec.count(sockjs.EventInit))
-	assert.NotSame(t, rec.conn(t, 0), rec.conn(t, 1))
-}
-
-func TestXHRPollingKeptAliveByPolls(t *testing.T) {
-	t.Parallel()
-	const delay = 300 * time.Millisecond
-	rec := newRecorder(true)
-	srv, _ := newServer(t, rec, sockjs.Options{DisconnectDelay: delay, HeartbeatDelay: delay / 3})
-	sid := htSID()
-	htOpen(t, srv, sid)
-	// Polls held for a heartbeat each span more than the disconnect delay
-	// in total; none of the gaps between them does.
-	for range 5 {
-		assert.Equal(t, "h\n", htPoll(t, srv, sid))
+// sendRefused posts body to url, a send endpoint, and checks the status and
+// body of the answer.
+func sendRefused(t *testing.T, url, body string, status int, want string) {
+	t.Helper()
+	resp, got := do(t, http.MethodPost, url, body, nil)
+	assert.Equal(t, status, resp.StatusCode, "%q", body)
+	assert.Equal(t, want, got, "%q", body)
+	if want != "" {
+		assert.Equal(t, contentText, resp.Header.Get("Content-Type"), "%q", body)
 	}
-	assert.Zero(t, rec.count(sockjs.EventClosed))
-	htSend(t, srv, sid, `["alive"]`)
-	assert.Equal(t, `a["alive"]`+"\n", htPoll(t, srv, sid))
 }
 
 func TestXHRSendUnknownSession(t *testing.T) {
 	t.Parallel()
-	rec := newRecorder(true)
-	srv, _ := newServer(t, rec, sockjs.Options{})
-	resp, _ := do(t, http.MethodPost, htURL(srv, htSID(), "xhr_send"), `["x"]`, nil)
+	s := startService(t, echo, sockjs.Options{})
+	resp, _ := do(t, http.MethodPost, s.at(newSID(), "xhr_send"), `["x"]`, nil)
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
-	assert.Zero(t, rec.count(sockjs.EventInit))
+	s.log.never(t, "xhr_send opened a session", func() bool { return len(s.log.conns) > 0 })
 }
 
 func TestXHRSendBadPayload(t *testing.T) {
 	t.Parallel()
-	rec := newRecorder(true)
-	srv, _ := newServer(t, rec, sockjs.Options{})
-	sid := htSID()
-	htOpen(t, srv, sid)
-	cases := []struct {
-		body, want string
-	}{
-		{`["x`, "Broken JSON encoding."},
-		{`["x"`, "Broken JSON encoding."},
-		{`{"a":1}`, "Broken JSON encoding."},
-		{`[1]`, "Broken JSON encoding."},
-		{`["a"] x`, "Broken JSON encoding."},
-		{"", "Payload expected."},
-		{" \n\t", "Payload expected."},
+	s := startService(t, echo, sockjs.Options{})
+	c, sc := s.open(t, client.XHRPolling)
+	url := s.at(c.Client.SessionID(), "xhr_send")
+	for _, body := range []string{`["x`, `["x"`, `{"a":1}`, `[1]`, `["a"] x`} {
+		sendRefused(t, url, body, http.StatusInternalServerError, "Broken JSON encoding.")
 	}
-	for _, c := range cases {
-		resp, body := do(t, http.MethodPost, htURL(srv, sid, "xhr_send"), c.body, nil)
-		assert.Equal(t, http.StatusInternalServerError, resp.StatusCode, "%q", c.body)
-		assert.Equal(t, c.want, body, "%q", c.body)
-		assert.Equal(t, htContentText, resp.Header.Get("Content-Type"), "%q", c.body)
+	for _, body := range []string{"", " \n\t"} {
+		sendRefused(t, url, body, http.StatusInternalServerError, "Payload expected.")
 	}
 	// Nothing of the refused bodies was delivered; the session goes on.
-	htSend(t, srv, sid, `[]`)
-	htSend(t, srv, sid, `["a"]`)
-	assert.Equal(t, `a["a"]`+"\n", htPoll(t, srv, sid))
-	assert.Equal(t, 1, rec.count(sockjs.EventRecv))
+	sendRefused(t, url, `[]`, http.StatusNoContent, "")
+	sendRefused(t, url, `["a"]`, http.StatusNoContent, "")
+	assert.Equal(t, "a", c.Recv())
+	assert.Equal(t, []string{"a"}, s.log.recvs(sc))
 }
 
 func TestXHRSendContentTypes(t *testing.T) {
 	t.Parallel()
-	srv, _ := newServer(t, newRecorder(true), sockjs.Options{})
-	sid := htSID()
-	htOpen(t, srv, sid)
+	s := startService(t, echo, sockjs.Options{})
+	c, _ := s.open(t, client.XHRPolling)
 	ctypes := []string{"text/plain", "T", "application/json", "application/xml", "",
-		"application/json; charset=utf-8", "text/xml; charset=utf-8", "text/xml",
-		"application/x-www-form-urlencoded"}
+		"application/json; charset=utf-8", "text/xml; charset=utf-8", "text/xml", contentForm}
 	for _, ct := range ctypes {
-		resp, body := do(t, http.MethodPost, htURL(srv, sid, "xhr_send"), `["a"]`, map[string]string{"Content-Type": ct})
+		resp, body := do(t, http.MethodPost, s.at(c.Client.SessionID(), "xhr_send"), `["`+ct+`"]`, map[string]string{"Content-Type": ct})
 		assert.Equal(t, http.StatusNoContent, resp.StatusCode, ct)
 		assert.Empty(t, body, ct)
 	}
-	want := "a[" + strings.TrimSuffix(strings.Repeat(`"a",`, len(ctypes)), ",") + "]\n"
-	assert.Equal(t, want, htPoll(t, srv, sid))
+	assert.Equal(t, ctypes, c.RecvN(len(ctypes)))
 }
 
 func TestXHRSendTooLarge(t *testing.T) {
 	t.Parallel()
-	rec := newRecorder(true)
-	srv, _ := newServer(t, rec, sockjs.Options{MaxMessageSize: 16})
-	sid := htSID()
-	htOpen(t, srv, sid)
+	s := startService(t, echo, sockjs.Options{MaxMessageSize: 16})
+	c, sc := s.open(t, client.XHRPolling)
+	url := s.at(c.Client.SessionID(), "xhr_send")
 	fits := `["0123456789ab"]` // 16 bytes
 	big := `["0123456789abc"]` // 17 bytes
-	htSend(t, srv, sid, fits)
+	sendRefused(t, url, fits, http.StatusNoContent, "")
 
 	// With a Content-Length, and streamed without one.
-	resp, body := do(t, http.MethodPost, htURL(srv, sid, "xhr_send"), big, nil)
-	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
-	assert.Equal(t, "Payload too large.", body)
-
-	req, err := http.NewRequest(http.MethodPost, htURL(srv, sid, "xhr_send"), io.MultiReader(strings.NewReader(big)))
+	sendRefused(t, url, big, http.StatusRequestEntityTooLarge, "Payload too large.")
+	req, err := http.NewRequest(http.MethodPost, url, io.MultiReader(strings.NewReader(big)))
 	require.NoError(t, err)
-	resp, err = http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	b, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -221,50 +128,7 @@ func TestXHRSendTooLarge(t *testing.T) {
 	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
 	assert.Equal(t, "Payload too large.", string(b))
 
-	assert.Equal(t, `a["0123456789ab"]`+"\n", htPoll(t, srv, sid))
-	assert.Equal(t, 1, rec.count(sockjs.EventRecv))
-}
-
-func TestXHRPollingAbortClosesSession(t *testing.T) {
-	t.Parallel()
-	rec := newRecorder(true)
-	srv, _ := newServer(t, rec, sockjs.Options{})
-	sid := htSID()
-	htOpen(t, srv, sid)
-	pending, cancel := htAttachedPoll(t, srv, sid)
-	cancel()
-	r := htWait(t, pending)
-	require.ErrorIs(t, r.err, context.Canceled)
-
-	rec.wait(t, sockjs.EventClosed)
-	for range 2 {
-		assert.Equal(t, htFrame1002+"\n", htPoll(t, srv, sid))
-	}
-	resp, _ := do(t, http.MethodPost, htURL(srv, sid, "xhr_send"), `["x"]`, nil)
-	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
-	assert.Equal(t, 1, rec.count(sockjs.EventClosed))
-	assert.Equal(t, 1, rec.count(sockjs.EventInit))
-}
-
-func TestXHRPollingCloseFrameRepeated(t *testing.T) {
-	t.Parallel()
-	rec := newRecorder(true)
-	rec.onInit = func(c *sockjs.Conn) { c.Close(3000, "Go away!") }
-	srv, _ := newServer(t, rec, sockjs.Options{})
-	sid := htSID()
-	htOpen(t, srv, sid)
-	for range 3 {
-		assert.Equal(t, htFrameGoAway+"\n", htPoll(t, srv, sid))
-	}
-	assert.Equal(t, 1, rec.count(sockjs.EventClosed))
-}
-
-func TestXHRPollingInitMessagesFollowOpen(t *testing.T) {
-	t.Parallel()
-	rec := newRecorder(true)
-	rec.onInit = func(c *sockjs.Conn) { c.Send("welcome") }
-	srv, _ := newServer(t, rec, sockjs.Options{})
-	sid := htSID()
-	htOpen(t, srv, sid)
-	assert.Equal(t, `a["welcome"]`+"\n", htPoll(t, srv, sid))
+	assert.Equal(t, "0123456789ab", c.Recv())
+	assertNoMessage(t, c)
+	assert.Equal(t, []string{"0123456789ab"}, s.log.recvs(sc))
 }
