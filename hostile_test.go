@@ -3,6 +3,7 @@ package sockjs_test
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -12,12 +13,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/client"
 )
 
 // TestSlowClientIsDropped opens a receiving connection that never reads and
 // floods it: the session must end (by the queue bound or the write
 // deadline) with EventClosed, instead of growing or blocking forever.
 func TestSlowClientIsDropped(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		open func(t *testing.T, addr string) net.Conn
@@ -36,25 +39,18 @@ func TestSlowClientIsDropped(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			rec := newRecorder(false)
-			srv, h := newServer(t, rec, sockjs.Options{
-				WriteTimeout:   200 * time.Millisecond,
-				MaxQueuedBytes: 1 << 20,
-			})
-			c := tc.open(t, strings.TrimPrefix(srv.URL, "http://"))
+			s := startService(t, nil, sockjs.Options{WriteTimeout: 200 * time.Millisecond, MaxQueuedBytes: 1 << 20})
+			c := tc.open(t, s.HTTP.Listener.Addr().String())
 			defer c.Close()
-			conn := rec.conn(t, 0)
-
+			conn := s.log.nth(t, 0)
 			msg := strings.Repeat("x", 64<<10)
 			var err error
 			for i := 0; i < 4096 && err == nil; i++ {
 				err = conn.Send(msg)
 			}
 			require.Error(t, err, "the session accepted 256 MiB for a client that reads nothing")
-			rec.wait(t, sockjs.EventClosed)
-			st := h.Stats()
-			assert.Equal(t, uint64(1), st.SessionsClosed)
-			assert.Equal(t, 1, rec.count(sockjs.EventClosed))
+			s.log.closed(t, conn)
+			assert.Equal(t, uint64(1), s.h.Stats().SessionsClosed)
 		})
 	}
 }
@@ -62,19 +58,14 @@ func TestSlowClientIsDropped(t *testing.T) {
 // TestHostileSessionCannotStealReceiver checks that a second client using a
 // live session's id is refused with 2010 while the first keeps the stream.
 func TestHostileSessionCannotStealReceiver(t *testing.T) {
-	rec := newRecorder(true)
-	srv, _ := newServer(t, rec, sockjs.Options{})
-	url := srv.URL + "/echo/000/victim"
-	victim := openStream(t, "POST", url+"/xhr_streaming", nil)
-	victim.readUntil(t, "\n") // prelude
-	require.Equal(t, "o\n", victim.readUntil(t, "\n"))
-
-	thief := openStream(t, "POST", url+"/xhr_streaming", nil)
-	thief.readUntil(t, "\n")
-	assert.Equal(t, "c[2010,\"Another connection still open\"]\n", thief.readUntil(t, "\n"))
+	t.Parallel()
+	s := startService(t, echo, sockjs.Options{})
+	victim, _ := s.open(t, client.XHRStreaming)
+	thief := openStream(t, http.MethodPost, s.at(victim.Client.SessionID(), "xhr_streaming"), nil)
+	thief.readUntil(t, "\n") // prelude
+	assert.Equal(t, frame2010+"\n", thief.readUntil(t, "\n"))
 	thief.eof(t)
 
-	resp, _ := do(t, "POST", url+"/xhr_send", `["still mine"]`, nil)
-	require.Equal(t, 204, resp.StatusCode)
-	assert.Equal(t, "a[\"still mine\"]\n", victim.readUntil(t, "\n"))
+	victim.Send("still mine")
+	assert.Equal(t, "still mine", victim.Recv())
 }

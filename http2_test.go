@@ -1,243 +1,135 @@
 package sockjs_test
 
 import (
-	"bufio"
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
-	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/client"
+	"github.com/gosockjs/sockjs/sockjstest"
 )
 
-// newHTTP2Server serves an echo handler at /echo over TLS with HTTP/2 and
-// returns it with a client that speaks HTTP/2 to it.
-func newHTTP2Server(t *testing.T) (*httptest.Server, *http.Client) {
-	t.Helper()
-	srv, client, _ := newHTTP2Handler(t, routerEcho, sockjs.Options{})
-	return srv, client
+// An h2Service is a handler for /echo served over TLS with HTTP/2, whose
+// requests must all come over HTTP/2.
+type h2Service struct {
+	url   string
+	hc    *http.Client
+	h     *sockjs.Handler
+	log   *eventLog
+	http1 atomic.Int64 // requests that did not come over HTTP/2
 }
 
-// newHTTP2Handler is newHTTP2Server with a callback and options of its own;
-// it returns the handler too.
-func newHTTP2Handler(t *testing.T, cb sockjs.Callback[struct{}], opts sockjs.Options) (*httptest.Server, *http.Client, *sockjs.Handler) {
+// startHTTP2 starts an h2Service whose callback records every call and
+// then runs hook.
+func startHTTP2(t *testing.T, hook func(*sockjs.Conn, sockjs.Event), opts sockjs.Options) *h2Service {
 	t.Helper()
-	h := sockjs.NewHandler("/echo", cb, struct{}{}, opts)
-	srv := httptest.NewUnstartedServer(h)
+	l := newEventLog(hook)
+	s := &h2Service{h: sockjs.NewHandler("/echo", l.callback, 0, opts), log: l}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor != 2 {
+			s.http1.Add(1)
+		}
+		s.h.ServeHTTP(w, r)
+	}))
 	srv.EnableHTTP2 = true
 	srv.StartTLS()
 	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+		defer cancel()
+		assert.NoError(t, s.h.Shutdown(ctx))
 		srv.CloseClientConnections()
 		srv.Close()
+		assert.Zero(t, s.http1.Load(), "requests not over HTTP/2")
 	})
-	return srv, srv.Client(), h
+	s.url, s.hc = srv.URL+"/echo", srv.Client()
+	return s
 }
 
-// The streaming transports work over HTTP/2, where the response writer
-// frames and buffers output on its own: every frame must reach the client as
-// soon as it is written.
-func TestHTTP2Streaming(t *testing.T) {
-	tests := []struct {
-		name      string
-		method    string
-		transport string
-		prelude   string
-		encode    func(frame string) string
-		delim     string
-	}{
-		{
-			name: "xhr_streaming", method: http.MethodPost, transport: "xhr_streaming",
-			prelude: strings.Repeat("h", 2048) + "\n",
-			encode:  func(f string) string { return f + "\n" },
-			delim:   "\n",
-		},
-		{
-			name: "eventsource", method: http.MethodGet, transport: "eventsource",
-			prelude: "\r\n",
-			encode:  func(f string) string { return "data: " + f + "\r\n\r\n" },
-			delim:   "\r\n\r\n",
-		},
+// open opens a session over tr with a Dialer that dial, if not nil, sets
+// up further, and returns the client's and the server's ends.
+func (s *h2Service) open(t *testing.T, tr client.Transport, dial func(d *client.Dialer)) (*sockjstest.Conn, *sockjs.Conn) {
+	t.Helper()
+	sid := newSID()
+	d := &client.Dialer{Transports: []client.Transport{tr}, HTTPClient: s.hc, Timeout: waitFor,
+		SessionID: func() string { return sid }}
+	if dial != nil {
+		dial(d)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv, client := newHTTP2Server(t)
-			url := srv.URL + "/echo/000/h2" + tt.name
-			req, err := http.NewRequest(tt.method, url+"/"+tt.transport, nil)
-			require.NoError(t, err)
-			resp, err := client.Do(req)
-			require.NoError(t, err)
-			defer resp.Body.Close()
-			require.Equal(t, 2, resp.ProtoMajor, "protocol %s", resp.Proto)
-			require.Equal(t, http.StatusOK, resp.StatusCode)
+	c, err := dialURL(t, d, s.url)
+	require.NoError(t, err, "dial over %v", tr)
+	return &sockjstest.Conn{Client: c, T: t, Timeout: waitFor}, s.log.bySID(t, sid)
+}
 
-			r := bufio.NewReader(resp.Body)
-			routerReadUntil(t, r, tt.prelude[len(tt.prelude)-1:], tt.prelude)
-			routerReadUntil(t, r, tt.delim, tt.encode("o"))
-			for _, m := range []string{"one", "two", "three"} {
-				send, err := client.Post(url+"/xhr_send", "text/plain", strings.NewReader(`["`+m+`"]`))
-				require.NoError(t, err)
-				send.Body.Close()
-				require.Equal(t, 2, send.ProtoMajor)
-				require.Equal(t, http.StatusNoContent, send.StatusCode)
-				// The frame arrives before the next message is sent.
-				routerReadUntil(t, r, tt.delim, tt.encode(`a["`+m+`"]`))
+// TestHTTP2Transports runs sessions over HTTP/2, where the response writer
+// frames and buffers output on its own: every frame must reach the client
+// as soon as it is written.
+func TestHTTP2Transports(t *testing.T) {
+	t.Parallel()
+	eachTransport(t, httpTransports, func(t *testing.T, tr client.Transport) {
+		s := startHTTP2(t, echo, sockjs.Options{})
+		c, _ := s.open(t, tr, nil)
+		for _, m := range []string{"one", "two", "three"} {
+			c.Send(m)
+			assert.Equal(t, m, c.Recv()) // before the next message is sent
+		}
+	})
+}
+
+// TestHTTP2ResponseLimit checks that a streaming response over HTTP/2 ends
+// at ResponseLimit, and the next one carries on with the same session.
+func TestHTTP2ResponseLimit(t *testing.T) {
+	t.Parallel()
+	eachTransport(t, streamingTransports, func(t *testing.T, tr client.Transport) {
+		s := startHTTP2(t, echo, sockjs.Options{ResponseLimit: 4096})
+		var request atomic.Int64 // of the last message frame
+		c, _ := s.open(t, tr, func(d *client.Dialer) {
+			d.OnFrame = func(f client.Frame) {
+				if f.Data[0] == 'a' {
+					request.Store(int64(f.Request))
+				}
 			}
 		})
-	}
+		big := strings.Repeat("x", 5000)
+		c.Send(big)
+		require.Equal(t, big, c.Recv())
+		c.Send("next")
+		require.Equal(t, "next", c.Recv())
+		assert.Equal(t, int64(1), request.Load(), "the response after the limit")
+		assert.Equal(t, 1, s.log.count(nil, sockjs.EventInit))
+	})
 }
 
-// An xhr_streaming session over HTTP/2 through the shared helper, which the
-// router tests use over HTTP/1.1.
-func TestHTTP2XHRStreamingHelper(t *testing.T) {
-	srv, client := newHTTP2Server(t)
-	resp := xhrStreamingRoundTrip(t, client, srv.URL+"/echo", "h2helper")
-	require.Equal(t, 2, resp.ProtoMajor)
-}
-
-// Long polling over HTTP/2: open frame, send, poll the message back.
-func TestHTTP2XHRPolling(t *testing.T) {
-	srv, client := newHTTP2Server(t)
-	url := srv.URL + "/echo/000/h2poll"
-	post := func(path, body string) (*http.Response, string) {
-		t.Helper()
-		resp, err := client.Post(url+path, "text/plain", strings.NewReader(body))
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		require.Equal(t, 2, resp.ProtoMajor)
-		return resp, string(b)
-	}
-	resp, body := post("/xhr", "")
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.Equal(t, "o\n", body)
-
-	resp, _ = post("/xhr_send", `["a","b"]`)
-	require.Equal(t, http.StatusNoContent, resp.StatusCode)
-	resp, body = post("/xhr", "")
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.Equal(t, `a["a","b"]`+"\n", body)
-
-	// A poll waits for the next message.
-	done := make(chan string, 1)
-	go func() {
-		resp, err := client.Post(url+"/xhr", "text/plain", nil)
-		if err != nil {
-			done <- err.Error()
-			return
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		done <- string(b)
-	}()
-	resp, _ = post("/xhr_send", `["later"]`)
-	require.Equal(t, http.StatusNoContent, resp.StatusCode)
-	select {
-	case got := <-done:
-		require.Equal(t, `a["later"]`+"\n", got)
-	case <-time.After(5 * time.Second):
-		t.Fatal("poll did not return within 5s")
-	}
-}
-
-// h2Stream opens a streaming request over HTTP/2 and returns its reader.
-func h2Stream(t *testing.T, client *http.Client, method, url string) (*http.Response, *bufio.Reader) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	require.NoError(t, err)
-	resp, err := client.Do(req)
-	require.NoError(t, err)
-	t.Cleanup(func() { resp.Body.Close() })
-	require.Equal(t, 2, resp.ProtoMajor)
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	return resp, bufio.NewReader(resp.Body)
-}
-
-// h2Send posts messages with xhr_send over HTTP/2.
-func h2Send(t *testing.T, client *http.Client, url, body string) {
-	t.Helper()
-	resp, err := client.Post(url+"/xhr_send", "text/plain", strings.NewReader(body))
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusNoContent, resp.StatusCode)
-}
-
-// h2EOF asserts that a streaming response ends.
-func h2EOF(t *testing.T, r *bufio.Reader) {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() {
-		_, err := r.ReadByte()
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		require.ErrorIs(t, err, io.EOF)
-	case <-time.After(5 * time.Second):
-		t.Fatal("response did not end within 5s")
-	}
-}
-
-// A streaming response over HTTP/2 ends at ResponseLimit, and the next one
-// carries on with the same session.
-func TestHTTP2ResponseLimit(t *testing.T) {
-	srv, client, _ := newHTTP2Handler(t, routerEcho, sockjs.Options{ResponseLimit: 4096})
-	url := srv.URL + "/echo/000/h2limit"
-	_, r := h2Stream(t, client, http.MethodPost, url+"/xhr_streaming")
-	routerReadLine(t, r, strings.Repeat("h", 2048)+"\n")
-	routerReadLine(t, r, "o\n")
-	big := strings.Repeat("x", 5000)
-	h2Send(t, client, url, `["`+big+`"]`)
-	routerReadLine(t, r, `a["`+big+`"]`+"\n")
-	h2EOF(t, r)
-
-	_, r = h2Stream(t, client, http.MethodPost, url+"/xhr_streaming")
-	routerReadLine(t, r, strings.Repeat("h", 2048)+"\n")
-	h2Send(t, client, url, `["next"]`)
-	routerReadLine(t, r, `a["next"]`+"\n")
-}
-
-// A client that resets its HTTP/2 stream closes the session, as a client
-// that drops an HTTP/1.1 connection does.
+// TestHTTP2Abort checks that a client that resets its HTTP/2 stream
+// closes the session, as a client that drops an HTTP/1.1 connection does.
+// (A polling client may go between two polls, with no stream to reset.)
 func TestHTTP2Abort(t *testing.T) {
-	closed := make(chan struct{}, 1)
-	cb := func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} {
-		if ev.Type == sockjs.EventClosed {
-			closed <- struct{}{}
-		}
-		return s
-	}
-	srv, client, h := newHTTP2Handler(t, cb, sockjs.Options{})
-	resp, r := h2Stream(t, client, http.MethodGet, srv.URL+"/echo/000/h2abort/eventsource")
-	routerReadUntil(t, r, "\r\n", "\r\n")
-	routerReadUntil(t, r, "\r\n\r\n", "data: o\r\n\r\n")
-	resp.Body.Close()
-	select {
-	case <-closed:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no EventClosed within 5s of the stream reset")
-	}
-	require.Equal(t, uint64(1), h.Stats().ClosedByCode[1002])
+	t.Parallel()
+	eachTransport(t, streamingTransports, func(t *testing.T, tr client.Transport) {
+		s := startHTTP2(t, nil, sockjs.Options{})
+		c, sc := s.open(t, tr, nil)
+		c.Close(1000, "")
+		assert.Equal(t, 1002, s.log.closed(t, sc).Code)
+		assert.Equal(t, uint64(1), s.h.Stats().ClosedByCode[1002])
+	})
 }
 
-// Handler.Shutdown ends HTTP/2 streaming responses with a close frame.
+// TestHTTP2Shutdown checks that Handler.Shutdown ends the sessions of
+// HTTP/2 clients with a close frame.
 func TestHTTP2Shutdown(t *testing.T) {
-	srv, client, h := newHTTP2Handler(t, routerEcho, sockjs.Options{})
-	url := srv.URL + "/echo/000/h2shut"
-	_, r := h2Stream(t, client, http.MethodGet, url+"/htmlfile?c=cb")
-	prelude := routerRead(t, r, "\r\n")
-	require.Contains(t, prelude, "var c = parent.cb;")
-	require.Greater(t, len(prelude), 1024)
-	routerReadUntil(t, r, "\r\n", "<script>\np(\"o\");\n</script>\r\n")
-
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	require.NoError(t, h.Shutdown(ctx))
-	routerReadUntil(t, r, "\r\n", "<script>\np(\"c[1001,\\\"Server shutting down\\\"]\");\n</script>\r\n")
-	h2EOF(t, r)
+	t.Parallel()
+	eachTransport(t, httpTransports, func(t *testing.T, tr client.Transport) {
+		s := startHTTP2(t, nil, sockjs.Options{})
+		c, _ := s.open(t, tr, nil)
+		ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+		defer cancel()
+		require.NoError(t, s.h.Shutdown(ctx))
+		c.ExpectClose(1001, "Server shutting down")
+	})
 }

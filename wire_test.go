@@ -135,12 +135,13 @@ func (s *stream) eof(t *testing.T) {
 	}
 }
 
-// startMounted serves a handler for /echo, recording its calls with hook,
-// behind the handler that mount wraps it in, at the service URL path base.
-func startMounted(t *testing.T, base string, hook func(*sockjs.Conn, sockjs.Event), mount func(h *sockjs.Handler) http.Handler) *service {
+// startMounted serves a handler for prefix, recording its calls with hook,
+// behind the handler that mount wraps it in, which serves it at the URL
+// path base.
+func startMounted(t *testing.T, prefix, base string, hook func(*sockjs.Conn, sockjs.Event), mount func(h *sockjs.Handler) http.Handler) *service {
 	t.Helper()
 	l := newEventLog(hook)
-	h := sockjs.NewHandler("/echo", l.callback, 0, sockjs.Options{})
+	h := sockjs.NewHandler(prefix, l.callback, 0, sockjs.Options{})
 	srv := sockjstest.NewHandlerServer(base, mount(h))
 	srv.Timeout = waitFor
 	t.Cleanup(func() { srv.Close() })
