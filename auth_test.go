@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -141,7 +142,12 @@ func TestAuthenticateSeesTheWholeRequest(t *testing.T) {
 		d.Header = http.Header{"Authorization": {"Bearer xyz"}}
 		_, err := dialURL(t, d, s.URL+"?big="+bigQuery)
 		require.NoError(t, err)
-		assert.Equal(t, seen{bigCookie, bigQuery, "Bearer xyz"}, <-got)
+		select {
+		case g := <-got:
+			assert.Equal(t, seen{bigCookie, bigQuery, "Bearer xyz"}, g)
+		case <-time.After(waitFor):
+			t.Fatal("Authenticate did not run")
+		}
 		conn := s.log.nth(t, 0)
 		assert.Equal(t, "ccc", conn.Identity())
 		assert.Empty(t, conn.Header().Values("Cookie"), "Conn.Header never holds cookies")
