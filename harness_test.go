@@ -316,14 +316,25 @@ func (s *service) open(t *testing.T, tr client.Transport) (*sockjstest.Conn, *so
 // the client's connection and the server's Conn of the session.
 func (s *service) openWith(t *testing.T, d *client.Dialer) (*sockjstest.Conn, *sockjs.Conn) {
 	t.Helper()
+	c, conn, _ := s.dial(t, d)
+	return c, conn
+}
+
+// dial opens a session with d as openWith does, and also returns a
+// function that makes the client go away without a word: it drops the
+// websocket's TCP connection, or aborts the HTTP requests in progress.
+func (s *service) dial(t *testing.T, d *client.Dialer) (*sockjstest.Conn, *sockjs.Conn, func()) {
+	t.Helper()
 	// The raw endpoint has no session id: its session is the one whose
 	// peer is the client's end of the socket.
 	var local atomic.Value
+	var sock atomic.Pointer[net.Conn]
 	ws := *websocket.DefaultDialer
 	ws.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
 		if err == nil {
 			local.Store(c.LocalAddr().String())
+			sock.Store(&c)
 		}
 		return c, err
 	}
@@ -336,13 +347,17 @@ func (s *service) openWith(t *testing.T, d *client.Dialer) (*sockjstest.Conn, *s
 	require.NoError(t, err, "dial over %v", d.Transports)
 	t.Cleanup(func() { c.Close(1000, "") })
 	conn := &sockjstest.Conn{Client: c, T: t, Timeout: waitFor}
+	drop := func() { c.Close(1000, "") }
+	if p := sock.Load(); p != nil && isWebsocket(c.Transport()) {
+		drop = func() { (*p).Close() }
+	}
 	if c.Transport() == client.WebsocketRaw {
 		addr, _ := local.Load().(string)
 		return conn, s.log.find(t, "from "+addr, func(sc *sockjs.Conn) bool {
 			return sc.Transport() == sockjs.TransportWebsocketRaw && sc.RemoteAddr() == addr
-		})
+		}), drop
 	}
-	return conn, s.log.bySID(t, c.SessionID())
+	return conn, s.log.bySID(t, c.SessionID()), drop
 }
 
 // recvEnd reads c until the session ends, and returns the messages before
