@@ -288,8 +288,9 @@ func TestDisconnectDelay(t *testing.T) {
 		// A client that opened the session and polls no more.
 		require.Contains(t, rawReceive(t, svc, tr, sid), "o")
 		conn := svc.log.bySID(t, sid)
-		ev := svc.log.closed(t, conn)
+		svc.log.until(t, "EventClosed", func() bool { return svc.log.countLocked(conn, sockjs.EventClosed) > 0 })
 		assert.GreaterOrEqual(t, time.Since(start), delay)
+		ev := svc.log.closed(t, conn)
 		assert.Equal(t, sockjs.CloseInterrupted, ev.Code)
 		assert.Equal(t, "Session timed out", ev.Reason)
 		require.ErrorIs(t, conn.Send("x"), sockjs.ErrClosed)
