@@ -139,7 +139,7 @@ func TestEventClosedTellsWhy(t *testing.T) {
 		{name: "Shutdown", end: func(t *testing.T, srv *httptest.Server, h *sockjs.Handler, l *wsLog) *sockjs.Conn {
 			c := wsOpen(t, srv, wsSID())
 			conn := l.nth(t, 0)
-			wsShutdown(t, h)
+			shutdown(t, h)
 			assert.Equal(t, `c[1001,"Server shutting down"]`, wsRead(t, c))
 			return conn
 		}, code: sockjs.CloseShutdown, reason: "Server shutting down"},

@@ -3,7 +3,9 @@ package sockjs_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -387,4 +389,34 @@ func assertNoMessage(t *testing.T, c *sockjstest.Conn) {
 	if err != context.DeadlineExceeded {
 		t.Fatalf("within %v: message %q, error %v; want neither", quiet, m, err)
 	}
+}
+
+// rawWS dials the websocket at path under the service ("/websocket",
+// "/000/<sid>/websocket") with gorilla/websocket, for the tests of what the
+// client hides: WebSocket close frames, frame sizes, handshakes. It is
+// closed when the test ends.
+func (s *service) rawWS(t *testing.T, path string, header http.Header) *websocket.Conn {
+	t.Helper()
+	d := websocket.Dialer{HandshakeTimeout: waitFor}
+	c, resp, err := d.Dial("ws"+strings.TrimPrefix(s.URL, "http")+path, header)
+	require.NoError(t, err, "dial %s", path)
+	resp.Body.Close()
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// handshakeStatus returns the status and body of the refused WebSocket
+// handshake at path under the service.
+func (s *service) handshakeStatus(t *testing.T, path string) (int, string) {
+	t.Helper()
+	d := websocket.Dialer{HandshakeTimeout: waitFor}
+	c, resp, err := d.Dial("ws"+strings.TrimPrefix(s.URL, "http")+path, nil)
+	if c != nil {
+		c.Close()
+	}
+	require.ErrorIs(t, err, websocket.ErrBadHandshake)
+	require.NotNil(t, resp)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

@@ -69,7 +69,7 @@ func TestShutdownRefusesNewSessions(t *testing.T) {
 	t.Parallel()
 	srv, h, l := wsStart(t, nil, sockjs.Options{})
 	client := wsClient(t)
-	wsShutdown(t, h)
+	shutdown(t, h)
 
 	for _, transport := range []string{"xhr", "xhr_streaming"} {
 		status, body := wsDo(t, client, http.MethodPost, wsXHRURL(srv, wsSID(), transport), "", nil)
@@ -137,7 +137,7 @@ func TestShutdownExpiredContext(t *testing.T) {
 
 			close(release)
 			released = true
-			wsShutdown(t, h)
+			shutdown(t, h)
 		})
 	}
 }
