@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/client"
 )
 
 // binaryEcho echoes binary messages as binary and text as text.
@@ -26,7 +27,7 @@ func binaryEcho(c *sockjs.Conn, ev sockjs.Event) {
 // readRaw reads one message of any type.
 func readRaw(t *testing.T, c *websocket.Conn) (int, string) {
 	t.Helper()
-	c.SetReadDeadline(time.Now().Add(wsTimeout))
+	c.SetReadDeadline(time.Now().Add(waitFor))
 	typ, p, err := c.ReadMessage()
 	require.NoError(t, err)
 	return typ, string(p)
@@ -38,8 +39,8 @@ func TestBinaryMessages(t *testing.T) {
 	for i := range every {
 		every[i] = byte(i)
 	}
-	srv, _, l := wsStart(t, binaryEcho, sockjs.Options{BinaryMessages: true})
-	c := wsDial(t, wsURL(srv, "/echo/websocket"), nil)
+	svc := startService(t, binaryEcho, sockjs.Options{BinaryMessages: true})
+	c := svc.rawWS(t, "/websocket", nil)
 	require.NoError(t, c.WriteMessage(websocket.BinaryMessage, every))
 	typ, got := readRaw(t, c)
 	assert.Equal(t, websocket.BinaryMessage, typ)
@@ -49,9 +50,9 @@ func TestBinaryMessages(t *testing.T) {
 	assert.Equal(t, websocket.TextMessage, typ)
 	assert.Equal(t, "text ☃", got)
 
-	conn := l.nth(t, 0)
+	conn := svc.log.nth(t, 0)
 	var flags []bool
-	for _, e := range l.entries(conn) {
+	for _, e := range svc.log.callsOf(conn) {
 		if e.ev.Type == sockjs.EventRecv {
 			flags = append(flags, e.ev.Binary)
 		}
@@ -64,24 +65,24 @@ func TestBinaryMessages(t *testing.T) {
 
 func TestBinaryMessagesOff(t *testing.T) {
 	t.Parallel()
-	srv, _, l := wsStart(t, binaryEcho, sockjs.Options{})
-	c := wsDial(t, wsURL(srv, "/echo/websocket"), nil)
+	svc := startService(t, binaryEcho, sockjs.Options{})
+	c := svc.rawWS(t, "/websocket", nil)
 	// As before the option existed: a binary frame is a text message.
 	require.NoError(t, c.WriteMessage(websocket.BinaryMessage, []byte("bytes ☃")))
 	typ, got := readRaw(t, c)
 	assert.Equal(t, websocket.TextMessage, typ)
 	assert.Equal(t, "bytes ☃", got)
-	conn := l.nth(t, 0)
+	conn := svc.log.nth(t, 0)
 	assert.ErrorIs(t, conn.SendBinary([]byte{1}), sockjs.ErrBinaryUnsupported)
 	// ... and so must hold valid UTF-8.
 	require.NoError(t, c.WriteMessage(websocket.BinaryMessage, []byte{0xff, 0xfe}))
 	assert.Equal(t, sockjs.CloseInvalidUTF8, wsReadClose(t, c).Code)
-	assert.Equal(t, []string{"bytes ☃"}, l.recvs(conn))
+	assert.Equal(t, []string{"bytes ☃"}, svc.log.recvs(conn))
 }
 
 func TestBinaryMessagesNotOnSockJS(t *testing.T) {
 	t.Parallel()
-	srv, _, l := wsStart(t, nil, sockjs.Options{BinaryMessages: true})
-	wsOpen(t, srv, wsSID())
-	assert.ErrorIs(t, l.nth(t, 0).SendBinary([]byte{1}), sockjs.ErrBinaryUnsupported)
+	svc := startService(t, nil, sockjs.Options{BinaryMessages: true})
+	_, conn := svc.open(t, client.Websocket)
+	assert.ErrorIs(t, conn.SendBinary([]byte{1}), sockjs.ErrBinaryUnsupported)
 }

@@ -3,10 +3,12 @@ package sockjs_test
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/client"
 )
 
 // Tests of two bugs that the differential test (internal/difftest) found
@@ -25,19 +27,25 @@ func TestWebsocketCloseReasonIsUTF8(t *testing.T) {
 		"lone surrogate": "a\xed\xa0\x80b",
 		"200 bytes":      strings.Repeat("r", 200),
 	} {
-		for _, path := range []string{"/echo/websocket", "/echo/000/" + wsSID() + "/websocket"} {
+		for _, path := range []string{"/websocket", "/000/" + newSID() + "/websocket"} {
 			t.Run(name+path, func(t *testing.T) {
-				srv, _, _ := wsStart(t, func(c *sockjs.Conn, ev sockjs.Event) {
+				t.Parallel()
+				svc := startService(t, func(c *sockjs.Conn, ev sockjs.Event) {
 					if ev.Type == sockjs.EventInit {
 						c.Close(3000, reason)
 					}
 				}, sockjs.Options{})
-				c := wsDial(t, wsURL(srv, path), nil)
-				if !strings.HasSuffix(path, "/echo/websocket") {
+				// The WebSocket close frame, which the client hides
+				// behind the SockJS one.
+				c := svc.rawWS(t, path, nil)
+				if path != "/websocket" {
 					assert.Equal(t, "o", wsRead(t, c))
 					wsRead(t, c) // the close frame
 				}
-				assert.Equal(t, 3000, wsReadClose(t, c).Code)
+				ce := wsReadClose(t, c)
+				assert.Equal(t, 3000, ce.Code)
+				assert.True(t, utf8.ValidString(ce.Text), "reason %q", ce.Text)
+				assert.LessOrEqual(t, len(ce.Text), 123)
 			})
 		}
 	}
@@ -48,11 +56,11 @@ func TestWebsocketCloseReasonIsUTF8(t *testing.T) {
 // the reference server make of it.
 func TestRawWebsocketLoneSurrogate(t *testing.T) {
 	t.Parallel()
-	srv, _, _ := wsStart(t, func(c *sockjs.Conn, ev sockjs.Event) {
+	svc := startService(t, func(c *sockjs.Conn, ev sockjs.Event) {
 		if ev.Type == sockjs.EventInit {
 			c.Send("a\xed\xa0\x80b")
 		}
 	}, sockjs.Options{})
-	c := wsDial(t, wsURL(srv, "/echo/websocket"), nil)
-	assert.Equal(t, "a\ufffdb", wsRead(t, c))
+	c, _ := svc.open(t, client.WebsocketRaw)
+	assert.Equal(t, "a\ufffdb", c.Recv())
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/client"
+	"github.com/gosockjs/sockjs/sockjstest"
 )
 
 // countingConn counts the bytes read from a connection and records the
@@ -44,7 +46,7 @@ func (c countingConn) Read(p []byte) (int, error) {
 // compress is set, and counts the bytes they receive.
 func countingDialer(compress bool, read *atomic.Int64) *websocket.Dialer {
 	return &websocket.Dialer{
-		HandshakeTimeout:  wsTimeout,
+		HandshakeTimeout:  waitFor,
 		EnableCompression: compress,
 		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
@@ -69,38 +71,31 @@ func TestCompression(t *testing.T) {
 	msg := b.String()
 	for _, raw := range []bool{false, true} {
 		for _, server := range []bool{false, true} {
-			for _, client := range []bool{false, true} {
+			for _, clientOn := range []bool{false, true} {
 				name := map[bool]string{false: "sockjs", true: "raw"}[raw] +
 					map[bool]string{false: "/server-off", true: "/server-on"}[server] +
-					map[bool]string{false: "/client-off", true: "/client-on"}[client]
+					map[bool]string{false: "/client-off", true: "/client-on"}[clientOn]
 				t.Run(name, func(t *testing.T) {
 					t.Parallel()
-					srv, _, _ := wsStart(t, wsEcho, sockjs.Options{Compression: server, CompressionLevel: 6})
+					svc := startService(t, echo, sockjs.Options{Compression: server, CompressionLevel: 6})
+					tr := map[bool]client.Transport{false: client.Websocket, true: client.WebsocketRaw}[raw]
 					var read atomic.Int64
-					url := wsSessionURL(srv, wsSID())
-					if raw {
-						url = wsURL(srv, "/echo/websocket")
-					}
-					c, resp, err := countingDialer(client, &read).Dial(url, nil)
+					d := svc.Dialer(tr)
+					d.WebsocketDialer = countingDialer(clientOn, &read)
+					ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+					defer cancel()
+					cc, err := d.Dial(ctx, svc.URL)
 					require.NoError(t, err)
-					defer c.Close()
-					negotiated := strings.Contains(resp.Header.Get("Sec-Websocket-Extensions"), "permessage-deflate")
-					assert.Equal(t, server && client, negotiated, "permessage-deflate negotiated")
-					if !raw {
-						require.Equal(t, "o", wsRead(t, c))
-					}
+					c := &sockjstest.Conn{Client: cc, T: t, Timeout: waitFor}
+					defer c.Close(1000, "")
 					before := read.Load()
-					out, want := msg, msg
-					if !raw {
-						out, want = `["`+msg+`"]`, `a["`+msg+`"]`
-					}
-					require.NoError(t, c.WriteMessage(websocket.TextMessage, []byte(out)))
-					assert.Equal(t, want, wsRead(t, c))
+					c.Send(msg)
+					assert.Equal(t, msg, c.Recv())
 					onWire := read.Load() - before
-					if negotiated {
-						assert.Less(t, onWire, int64(len(want)/4), "compressed echo")
+					if server && clientOn {
+						assert.Less(t, onWire, int64(len(msg)/4), "compressed echo")
 					} else {
-						assert.Greater(t, onWire, int64(len(want)), "uncompressed echo")
+						assert.Greater(t, onWire, int64(len(msg)), "uncompressed echo")
 					}
 				})
 			}
@@ -115,15 +110,15 @@ func TestCompressedFrameWithoutNegotiation(t *testing.T) {
 	for _, server := range []bool{false, true} {
 		t.Run(map[bool]string{false: "server-off", true: "server-on"}[server], func(t *testing.T) {
 			t.Parallel()
-			srv, _, l := wsStart(t, wsEcho, sockjs.Options{Compression: server})
-			c := utf8Endpoint{}.open(t, srv) // offers no extension
+			svc := startService(t, echo, sockjs.Options{Compression: server})
+			c := utf8Endpoint{}.open(t, svc.HTTP) // offers no extension
 			c.writeFrame(true, 0x40|opText, []byte(`["x"]`))
 			_, code, closed := c.read()
 			require.True(t, closed)
 			assert.Equal(t, websocket.CloseProtocolError, code)
-			ev := l.closedEvent(t, l.nth(t, 0))
-			assert.Equal(t, sockjs.CloseInterrupted, ev.Code)
-			assert.Empty(t, l.recvs(l.nth(t, 0)))
+			conn := svc.log.nth(t, 0)
+			assert.Equal(t, sockjs.CloseInterrupted, svc.log.closed(t, conn).Code)
+			assert.Empty(t, svc.log.recvs(conn))
 		})
 	}
 }
@@ -181,8 +176,8 @@ func TestWebsocketBufferSizes(t *testing.T) {
 			t.Cleanup(srv.Close)
 
 			closed.Add(1)
-			d := websocket.Dialer{HandshakeTimeout: wsTimeout, EnableCompression: true}
-			c, resp, err := d.Dial(wsURL(srv, "/echo/websocket"), nil)
+			d := websocket.Dialer{HandshakeTimeout: waitFor, EnableCompression: true}
+			c, resp, err := d.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/echo/websocket", nil)
 			require.NoError(t, err)
 			resp.Body.Close()
 			l.maxRead.Store(0) // from here on, the socket's own reads
@@ -199,7 +194,7 @@ func TestWebsocketBufferSizes(t *testing.T) {
 			require.NoError(t, err)
 			select {
 			case <-smallRead:
-			case <-time.After(wsTimeout):
+			case <-time.After(waitFor):
 				t.Fatal("the small messages were not all read")
 			}
 			want := int64(size)
@@ -236,7 +231,7 @@ func TestWebsocketBufferSizes(t *testing.T) {
 // returns their payload sizes.
 func readFrameSizes(t *testing.T, conn net.Conn) []int {
 	t.Helper()
-	conn.SetReadDeadline(time.Now().Add(wsTimeout))
+	conn.SetReadDeadline(time.Now().Add(waitFor))
 	var sizes []int
 	for {
 		var h [2]byte

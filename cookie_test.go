@@ -15,10 +15,6 @@ import (
 	"github.com/gosockjs/sockjs/client"
 )
 
-// httpTransports are the SockJS transports over HTTP requests, those on
-// which the server sets cookies.
-var httpTransports = sockjsTransports[1:]
-
 // cookieJar is a client's cookie jar that records the cookies every
 // response set, by the last element of its path (xhr, xhr_send, info...).
 type cookieJar struct {

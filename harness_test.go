@@ -3,7 +3,9 @@ package sockjs_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -316,14 +318,25 @@ func (s *service) open(t *testing.T, tr client.Transport) (*sockjstest.Conn, *so
 // the client's connection and the server's Conn of the session.
 func (s *service) openWith(t *testing.T, d *client.Dialer) (*sockjstest.Conn, *sockjs.Conn) {
 	t.Helper()
+	c, conn, _ := s.dial(t, d)
+	return c, conn
+}
+
+// dial opens a session with d as openWith does, and also returns a
+// function that makes the client go away without a word: it drops the
+// websocket's TCP connection, or aborts the HTTP requests in progress.
+func (s *service) dial(t *testing.T, d *client.Dialer) (*sockjstest.Conn, *sockjs.Conn, func()) {
+	t.Helper()
 	// The raw endpoint has no session id: its session is the one whose
 	// peer is the client's end of the socket.
 	var local atomic.Value
+	var sock atomic.Pointer[net.Conn]
 	ws := *websocket.DefaultDialer
 	ws.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
 		if err == nil {
 			local.Store(c.LocalAddr().String())
+			sock.Store(&c)
 		}
 		return c, err
 	}
@@ -336,13 +349,17 @@ func (s *service) openWith(t *testing.T, d *client.Dialer) (*sockjstest.Conn, *s
 	require.NoError(t, err, "dial over %v", d.Transports)
 	t.Cleanup(func() { c.Close(1000, "") })
 	conn := &sockjstest.Conn{Client: c, T: t, Timeout: waitFor}
+	drop := func() { c.Close(1000, "") }
+	if p := sock.Load(); p != nil && isWebsocket(c.Transport()) {
+		drop = func() { (*p).Close() }
+	}
 	if c.Transport() == client.WebsocketRaw {
 		addr, _ := local.Load().(string)
 		return conn, s.log.find(t, "from "+addr, func(sc *sockjs.Conn) bool {
 			return sc.Transport() == sockjs.TransportWebsocketRaw && sc.RemoteAddr() == addr
-		})
+		}), drop
 	}
-	return conn, s.log.bySID(t, c.SessionID())
+	return conn, s.log.bySID(t, c.SessionID()), drop
 }
 
 // recvEnd reads c until the session ends, and returns the messages before
@@ -372,4 +389,54 @@ func assertNoMessage(t *testing.T, c *sockjstest.Conn) {
 	if err != context.DeadlineExceeded {
 		t.Fatalf("within %v: message %q, error %v; want neither", quiet, m, err)
 	}
+}
+
+// rawWS dials the websocket at path under the service ("/websocket",
+// "/000/<sid>/websocket") with gorilla/websocket, for the tests of what the
+// client hides: WebSocket close frames, frame sizes, handshakes. It is
+// closed when the test ends.
+func (s *service) rawWS(t *testing.T, path string, header http.Header) *websocket.Conn {
+	t.Helper()
+	d := websocket.Dialer{HandshakeTimeout: waitFor}
+	c, resp, err := d.Dial("ws"+strings.TrimPrefix(s.URL, "http")+path, header)
+	require.NoError(t, err, "dial %s", path)
+	resp.Body.Close()
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// handshakeStatus returns the status and body of the refused WebSocket
+// handshake at path under the service.
+func (s *service) handshakeStatus(t *testing.T, path string) (int, string) {
+	t.Helper()
+	d := websocket.Dialer{HandshakeTimeout: waitFor}
+	c, resp, err := d.Dial("ws"+strings.TrimPrefix(s.URL, "http")+path, nil)
+	if c != nil {
+		c.Close()
+	}
+	require.ErrorIs(t, err, websocket.ErrBadHandshake)
+	require.NotNil(t, resp)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// request makes one HTTP request to path under the service, outside the
+// client, for the statuses and bodies the client hides, and returns the
+// status and body.
+func (s *service) request(t *testing.T, method, path, body string, header http.Header) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, s.URL+path, strings.NewReader(body))
+	require.NoError(t, err)
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	resp, err := s.HTTP.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
 }

@@ -1,7 +1,6 @@
 package sockjs_test
 
 import (
-	"net/http"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/client"
 )
 
 // TestDisableHeartbeats watches idle sessions for many heartbeat delays:
@@ -26,29 +26,26 @@ func TestDisableHeartbeats(t *testing.T) {
 		opts := sockjs.Options{HeartbeatDelay: hb, PongTimeout: hb, DisableHeartbeats: off}
 		name := map[bool]string{false: "on", true: "off"}[off]
 
-		t.Run(name+"/xhr-streaming", func(t *testing.T) {
+		t.Run(name+"/frames", func(t *testing.T) {
 			t.Parallel()
-			srv, _, _ := wsStart(t, nil, opts)
-			s := openStream(t, http.MethodPost, wsXHRURL(srv, wsSID(), "xhr_streaming"), nil)
-			s.readUntil(t, "o\n")
-			got := make(chan string, 1)
-			go func() {
-				b, _ := s.r.ReadString('\n')
-				got <- b
-			}()
-			select {
-			case b := <-got:
-				assert.False(t, off, "a frame with heartbeats off: %q", b)
-				assert.Equal(t, "h\n", b)
-			case <-time.After(watch):
-				assert.True(t, off, "no heartbeat in %v", watch)
-			}
+			eachTransport(t, sockjsTransports, func(t *testing.T, tr client.Transport) {
+				svc := startService(t, nil, opts)
+				var frames frameLog
+				svc.openWith(t, frames.watch(svc.dialer(tr, newSID())))
+				if !off {
+					frames.waitN(t, 1, "h", isHeartbeat)
+					return
+				}
+				time.Sleep(watch)
+				hs, _ := frames.matching(isHeartbeat)
+				assert.Empty(t, hs, "heartbeats with heartbeats off, within %v", watch)
+			})
 		})
 
 		t.Run(name+"/websocket", func(t *testing.T) {
 			t.Parallel()
-			srv, _, l := wsStart(t, wsEcho, opts)
-			c := wsDial(t, wsSessionURL(srv, wsSID()), nil)
+			svc := startService(t, echo, opts)
+			c := svc.rawWS(t, "/000/"+newSID()+"/websocket", nil)
 			var pings atomic.Int64
 			c.SetPingHandler(func(string) error { pings.Add(1); return nil }) // never answered
 			frames := make(chan string, 100)
@@ -64,16 +61,16 @@ func TestDisableHeartbeats(t *testing.T) {
 			}()
 			require.Equal(t, "o", <-frames)
 			time.Sleep(watch)
-			conn := l.nth(t, 0)
+			conn := svc.log.nth(t, 0)
 			if !off {
 				assert.Positive(t, pings.Load(), "pings")
-				l.waitClosed(t, conn) // pings unanswered: dropped
+				svc.log.closed(t, conn) // pings unanswered: dropped
 				return
 			}
 			assert.Zero(t, pings.Load(), "pings with heartbeats off")
 			assert.Empty(t, frames, "frames with heartbeats off")
 			// Silent for many times HeartbeatDelay+PongTimeout, yet kept.
-			assert.Zero(t, l.count(conn, sockjs.EventClosed))
+			assert.Zero(t, svc.log.count(conn, sockjs.EventClosed))
 			require.NoError(t, c.WriteMessage(websocket.TextMessage, []byte(`["alive"]`)))
 			assert.Equal(t, `a["alive"]`, <-frames)
 		})

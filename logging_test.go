@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/client"
+	"github.com/gosockjs/sockjs/sockjstest"
 )
 
 // logCapture is a slog.Handler that keeps the records of one handler,
@@ -73,16 +74,13 @@ func TestLoggerDefaultsToSlogDefault(t *testing.T) {
 		}
 		return st
 	}, 0, sockjs.Options{})
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	client := wsClient(t)
-	url := srv.URL + "/default-logger/000/" + wsSID()
-	status, _ := wsDo(t, client, http.MethodPost, url+"/xhr", "", nil)
-	require.Equal(t, http.StatusOK, status)
-	status, _ = wsDo(t, client, http.MethodPost, url+"/xhr_send", `["x"]`, nil)
-	require.Equal(t, http.StatusNoContent, status)
+	srv := sockjstest.NewServer(h)
+	t.Cleanup(func() { srv.Close() })
+	c := srv.Connect(t, client.Websocket)
+	sendMayClose(c, "x")
+	c.ExpectClose(sockjs.CloseServerError, "Internal server error")
 	require.Eventually(t, func() bool { return len(capture.find("sockjs: callback panicked")) == 1 },
-		wsTimeout, time.Millisecond)
+		waitFor, time.Millisecond)
 	r := capture.find("sockjs: callback panicked")[0]
 	assert.Equal(t, "ERROR", r["level"])
 	assert.Equal(t, "boom", r["panic"])
@@ -94,10 +92,10 @@ func panicInCallback() { panic("boom") }
 func TestLogUpgradeFailureOnce(t *testing.T) {
 	t.Parallel()
 	capture := &logCapture{prefix: "/echo"}
-	srv, _, _ := wsStart(t, nil, sockjs.Options{Logger: slog.New(capture)})
+	svc := startService(t, nil, sockjs.Options{Logger: slog.New(capture)})
 	// Upgrade and Connection pass the handler's checks; the key is
 	// missing, which gorilla refuses.
-	status, _ := wsDo(t, wsClient(t), http.MethodGet, wsXHRURL(srv, wsSID(), "websocket"), "",
+	status, _ := svc.request(t, http.MethodGet, "/000/"+newSID()+"/websocket", "",
 		http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}, "Sec-Websocket-Version": {"13"}})
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Len(t, capture.find("sockjs: websocket upgrade failed"), 1)
@@ -106,18 +104,17 @@ func TestLogUpgradeFailureOnce(t *testing.T) {
 func TestLogWriteTimeoutOnce(t *testing.T) {
 	t.Parallel()
 	capture := &logCapture{prefix: "/echo"}
-	rec := newRecorder(false)
-	srv, _ := newServer(t, rec, sockjs.Options{WriteTimeout: 100 * time.Millisecond, ResponseLimit: 1 << 30,
+	svc := startService(t, nil, sockjs.Options{WriteTimeout: 100 * time.Millisecond, ResponseLimit: 1 << 30,
 		MaxQueuedBytes: 64 << 20, Logger: slog.New(capture)})
 	// A client that asks for a stream and never reads it.
-	c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	c, err := net.Dial("tcp", svc.HTTP.Listener.Addr().String())
 	require.NoError(t, err)
 	defer c.Close()
 	fmt.Fprintf(c, "POST /echo/0/slow/xhr_streaming HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
-	conn := rec.conn(t, 0)
+	conn := svc.log.nth(t, 0)
 	msg := strings.Repeat("x", 64<<10)
 	for i := 0; i < 512 && conn.Send(msg) == nil; i++ {
 	}
-	rec.wait(t, sockjs.EventClosed)
+	svc.log.closed(t, conn)
 	assert.Len(t, capture.find("sockjs: write timed out, client too slow"), 1)
 }

@@ -14,13 +14,13 @@ import (
 // ending (hijacked websockets waiting out their close grace, timers that
 // just fired) a few seconds to finish.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(wsMain{m})
+	goleak.VerifyTestMain(settleMain{m})
 }
 
-// wsMain runs the tests and then lets the process settle.
-type wsMain struct{ m *testing.M }
+// settleMain runs the tests and then lets the process settle.
+type settleMain struct{ m *testing.M }
 
-func (w wsMain) Run() int {
+func (w settleMain) Run() int {
 	code := w.m.Run()
 	deadline := time.Now().Add(5 * time.Second)
 	for {

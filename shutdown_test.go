@@ -10,82 +10,64 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/client"
+	"github.com/gosockjs/sockjs/sockjstest"
 )
-
-const wsFrameShutdown = `c[1001,"Server shutting down"]`
 
 func TestShutdown(t *testing.T) {
 	t.Parallel()
-	srv, h, l := wsStart(t, wsEcho, sockjs.Options{})
-	client := wsClient(t)
+	svc := startService(t, echo, sockjs.Options{})
+	var cs []*sockjstest.Conn
+	for _, tr := range allTransports {
+		c, _ := svc.open(t, tr)
+		cs = append(cs, c)
+	}
+	idle := newSID() // an xhr session between polls
+	require.Equal(t, "o\n", rawReceive(t, svc, client.XHRPolling, idle))
+	n := len(cs) + 1
+	svc.log.nth(t, n-1)
 
-	ws := wsOpen(t, srv, wsSID())
-	raw := wsDial(t, wsURL(srv, "/echo/websocket"), nil)
-	stream := openStream(t, http.MethodPost, wsXHRURL(srv, wsSID(), "xhr_streaming"), nil)
-	stream.readUntil(t, "\n") // prelude
-	require.Equal(t, "o\n", stream.readUntil(t, "\n"))
-	psid := wsSID()
-	require.Equal(t, "o", wsPoll(t, client, srv, psid))
-	poll := wsAttachedPoll(t, client, srv, psid)
-	idle := wsSID() // an xhr session between polls
-	require.Equal(t, "o", wsPoll(t, client, srv, idle))
-	require.Eventually(t, func() bool { return l.total(sockjs.EventInit) == 5 }, wsTimeout, time.Millisecond)
-
-	ctx, cancel := context.WithTimeout(context.Background(), wsTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- h.Shutdown(ctx) }()
-
-	assert.Equal(t, wsFrameShutdown, wsRead(t, ws))
-	ce := wsReadClose(t, ws)
-	assert.Equal(t, 1001, ce.Code)
-	assert.Equal(t, "Server shutting down", ce.Text)
-
-	ce = wsReadClose(t, raw)
-	assert.Equal(t, 1001, ce.Code)
-	assert.Equal(t, "Server shutting down", ce.Text)
-
-	assert.Equal(t, wsFrameShutdown+"\n", stream.readUntil(t, "\n"))
-	stream.eof(t)
-
-	poll.wait(t)
-	require.NoError(t, poll.err)
-	assert.Equal(t, wsFrameShutdown+"\n", poll.body)
-	assert.Equal(t, wsFrameShutdown, wsPoll(t, client, srv, idle))
+	go func() { done <- svc.h.Shutdown(ctx) }()
+	for _, c := range cs {
+		c.ExpectClose(sockjs.CloseShutdown, "Server shutting down")
+	}
+	assertCloseFrame(t, rawReceive(t, svc, client.XHRPolling, idle), sockjs.CloseShutdown, "Server shutting down")
 
 	select {
 	case err := <-done:
 		assert.NoError(t, err)
-	case <-time.After(wsTimeout):
+	case <-time.After(waitFor):
 		t.Fatal("Shutdown did not return")
 	}
 	assert.NoError(t, ctx.Err(), "Shutdown returned only at its deadline")
-	assert.Equal(t, 5, l.total(sockjs.EventClosed), "every session got EventClosed")
-	assert.Equal(t, uint64(5), h.Stats().ClosedByCode[1001])
-	assert.NoError(t, h.Shutdown(ctx), "a second Shutdown")
+	assert.Equal(t, n, svc.log.count(nil, sockjs.EventClosed), "every session got EventClosed")
+	assert.Equal(t, uint64(n), svc.h.Stats().ClosedByCode[sockjs.CloseShutdown])
+	assert.NoError(t, svc.h.Shutdown(ctx), "a second Shutdown")
 }
 
 func TestShutdownRefusesNewSessions(t *testing.T) {
 	t.Parallel()
-	srv, h, l := wsStart(t, nil, sockjs.Options{})
-	client := wsClient(t)
-	wsShutdown(t, h)
+	svc := startService(t, nil, sockjs.Options{})
+	shutdown(t, svc.h)
 
 	for _, transport := range []string{"xhr", "xhr_streaming"} {
-		status, body := wsDo(t, client, http.MethodPost, wsXHRURL(srv, wsSID(), transport), "", nil)
+		status, body := svc.request(t, http.MethodPost, "/000/"+newSID()+"/"+transport, "", nil)
 		assert.Equal(t, http.StatusServiceUnavailable, status, transport)
 		assert.Equal(t, "Server shutting down.", body, transport)
 	}
 	for _, transport := range []string{"eventsource", "htmlfile?c=cb", "jsonp?c=cb"} {
-		status, _ := wsDo(t, client, http.MethodGet, wsXHRURL(srv, wsSID(), transport), "", nil)
+		status, _ := svc.request(t, http.MethodGet, "/000/"+newSID()+"/"+transport, "", nil)
 		assert.Equal(t, http.StatusServiceUnavailable, status, transport)
 	}
-	for _, path := range []string{"/echo/000/" + wsSID() + "/websocket", "/echo/websocket"} {
-		status, _ := wsDialStatus(t, wsURL(srv, path))
+	for _, path := range []string{"/000/" + newSID() + "/websocket", "/websocket"} {
+		status, _ := svc.handshakeStatus(t, path)
 		assert.Equal(t, http.StatusServiceUnavailable, status, path)
 	}
-	assert.Zero(t, l.total(sockjs.EventInit))
-	assert.Zero(t, h.Stats().SessionsOpened)
+	assert.Zero(t, svc.log.count(nil, sockjs.EventInit))
+	assert.Zero(t, svc.h.Stats().SessionsOpened)
 }
 
 func TestShutdownExpiredContext(t *testing.T) {
@@ -107,7 +89,7 @@ func TestShutdownExpiredContext(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			release := make(chan struct{})
-			srv, h, l := wsStart(t, func(_ *sockjs.Conn, ev sockjs.Event) {
+			svc := startService(t, func(_ *sockjs.Conn, ev sockjs.Event) {
 				if ev.Type == sockjs.EventClosed {
 					<-release // a callback still busy when Shutdown gives up
 				}
@@ -118,26 +100,25 @@ func TestShutdownExpiredContext(t *testing.T) {
 					close(release)
 				}
 			})
-			ws := wsOpen(t, srv, wsSID())
-			conn := l.nth(t, 0)
+			c, conn := svc.open(t, client.Websocket)
 
 			ctx, cancel := tc.ctx()
 			defer cancel()
 			done := make(chan error, 1)
-			go func() { done <- h.Shutdown(ctx) }()
+			go func() { done <- svc.h.Shutdown(ctx) }()
 			select {
 			case err := <-done:
 				require.Error(t, err)
 				assert.ErrorIs(t, err, ctx.Err())
-			case <-time.After(wsTimeout):
+			case <-time.After(waitFor):
 				t.Fatal("Shutdown with an expired context hung")
 			}
-			require.Eventually(t, func() bool { return l.count(conn, sockjs.EventClosed) == 1 }, wsTimeout, time.Millisecond)
-			assert.Equal(t, wsFrameShutdown, wsRead(t, ws))
+			svc.log.until(t, "EventClosed", func() bool { return svc.log.countLocked(conn, sockjs.EventClosed) == 1 })
+			c.ExpectClose(sockjs.CloseShutdown, "Server shutting down")
 
 			close(release)
 			released = true
-			wsShutdown(t, h)
+			shutdown(t, svc.h)
 		})
 	}
 }

@@ -9,11 +9,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/client"
 )
 
 func TestStatsZero(t *testing.T) {
 	t.Parallel()
-	h := sockjs.NewHandler("/echo", (&wsLog{}).callback, 0, sockjs.Options{})
+	h := sockjs.NewHandler("/echo", newEventLog(nil).callback, 0, sockjs.Options{})
 	assert.Equal(t, sockjs.Stats{
 		SessionsByTransport: map[sockjs.Transport]int{},
 		ClosedByCode:        map[int]uint64{},
@@ -22,16 +23,12 @@ func TestStatsZero(t *testing.T) {
 
 func TestStatsCounters(t *testing.T) {
 	t.Parallel()
-	srv, h, l := wsStart(t, wsEcho, sockjs.Options{})
-	client := wsClient(t)
+	svc := startService(t, echo, sockjs.Options{})
+	ws, _, dropWS := svc.dial(t, svc.dialer(client.Websocket, newSID()))
+	raw, _ := svc.open(t, client.WebsocketRaw)
+	xhr, xhrConn := svc.open(t, client.XHRPolling)
 
-	ws := wsOpen(t, srv, wsSID())
-	raw := wsDial(t, wsURL(srv, "/echo/websocket"), nil)
-	xsid := wsSID()
-	require.Equal(t, "o", wsPoll(t, client, srv, xsid))
-	require.Eventually(t, func() bool { return l.total(sockjs.EventInit) == 3 }, wsTimeout, time.Millisecond)
-
-	st := h.Stats()
+	st := svc.h.Stats()
 	assert.Equal(t, 3, st.Sessions)
 	assert.Equal(t, uint64(3), st.SessionsOpened)
 	assert.Zero(t, st.SessionsClosed)
@@ -39,57 +36,58 @@ func TestStatsCounters(t *testing.T) {
 	assert.Empty(t, st.ClosedByCode)
 
 	// Messages in and out: 2 + 1 + 1 messages of 3 + 4 + 5 bytes, echoed.
-	wsWrite(t, ws, `["a","bb"]`)
-	require.Equal(t, []string{"a", "bb"}, wsReadMsgs(t, ws, 2))
-	wsWrite(t, raw, "cccc")
-	require.Equal(t, "cccc", wsRead(t, raw))
-	wsXHRSend(t, client, srv, xsid, `["ddddd"]`)
-	require.Equal(t, `a["ddddd"]`, wsPoll(t, client, srv, xsid))
-	st = h.Stats()
+	ws.Send("a", "bb")
+	require.Equal(t, []string{"a", "bb"}, ws.RecvN(2))
+	raw.Send("cccc")
+	require.Equal(t, "cccc", raw.Recv())
+	xhr.Send("ddddd")
+	require.Equal(t, "ddddd", xhr.Recv())
+	st = svc.h.Stats()
 	assert.Equal(t, uint64(4), st.MessagesIn)
 	assert.Equal(t, uint64(12), st.BytesIn)
 	assert.Equal(t, uint64(4), st.MessagesOut)
 	assert.Equal(t, uint64(12), st.BytesOut)
 
-	// Closing: by the application, by the client.
-	require.NoError(t, l.bySID(t, xsid).Close(3001, "bye"))
-	require.NoError(t, ws.Close())
-	require.Eventually(t, func() bool { return l.total(sockjs.EventClosed) == 2 }, wsTimeout, time.Millisecond)
-	st = h.Stats()
+	// Closing: by the application, by the client going away.
+	require.NoError(t, xhrConn.Close(3001, "bye"))
+	xhr.ExpectClose(3001, "bye")
+	dropWS()
+	svc.log.until(t, "two sessions closed", func() bool { return svc.log.countLocked(nil, sockjs.EventClosed) == 2 })
+	st = svc.h.Stats()
 	assert.Equal(t, uint64(3), st.SessionsOpened)
 	assert.Equal(t, uint64(2), st.SessionsClosed)
-	assert.Equal(t, map[int]uint64{3001: 1, 1002: 1}, st.ClosedByCode)
+	assert.Equal(t, map[int]uint64{3001: 1, sockjs.CloseInterrupted: 1}, st.ClosedByCode)
 	assert.Equal(t, 1, st.SessionsByTransport["websocket-raw"])
 	assert.Zero(t, st.SessionsByTransport["websocket"])
 	assert.Zero(t, st.SessionsByTransport["xhr-polling"])
 	// The closed xhr session lingers to answer its close frame; the
 	// websocket session is gone with its socket.
-	require.Eventually(t, func() bool { return h.Stats().Sessions == 2 }, wsTimeout, time.Millisecond)
-	assert.Equal(t, `c[3001,"bye"]`, wsPoll(t, client, srv, xsid))
+	require.Eventually(t, func() bool { return svc.h.Stats().Sessions == 2 }, waitFor, time.Millisecond)
+	assertCloseFrame(t, rawReceive(t, svc, client.XHRPolling, xhr.Client.SessionID()), 3001, "bye")
 
 	// Broadcast counts a message for each session it reaches.
-	h.Broadcast("eeeeee")
-	require.Equal(t, "eeeeee", wsRead(t, raw))
-	st = h.Stats()
+	svc.h.Broadcast("eeeeee")
+	require.Equal(t, "eeeeee", raw.Recv())
+	st = svc.h.Stats()
 	assert.Equal(t, uint64(5), st.MessagesOut)
 	assert.Equal(t, uint64(18), st.BytesOut)
 
 	// Refused input counts nothing.
-	status, _ := wsDo(t, client, http.MethodPost, wsXHRURL(srv, wsSID(), "xhr_send"), `["x"]`, nil)
+	status, _ := svc.request(t, http.MethodPost, "/000/"+newSID()+"/xhr_send", `["x"]`, nil)
 	require.Equal(t, http.StatusNotFound, status)
-	assert.Equal(t, uint64(4), h.Stats().MessagesIn)
+	assert.Equal(t, uint64(4), svc.h.Stats().MessagesIn)
 }
 
 func TestStatsSnapshotIsCopy(t *testing.T) {
 	t.Parallel()
-	srv, h, l := wsStart(t, nil, sockjs.Options{})
-	ws := wsOpen(t, srv, wsSID())
-	ws.Close()
-	require.Eventually(t, func() bool { return l.total(sockjs.EventClosed) == 1 }, wsTimeout, time.Millisecond)
-	st := h.Stats()
+	svc := startService(t, nil, sockjs.Options{})
+	_, conn, drop := svc.dial(t, svc.dialer(client.Websocket, newSID()))
+	drop()
+	svc.log.closed(t, conn)
+	st := svc.h.Stats()
 	st.SessionsByTransport["websocket"] = 42
-	st.ClosedByCode[1002] = 42
-	again := h.Stats()
+	st.ClosedByCode[sockjs.CloseInterrupted] = 42
+	again := svc.h.Stats()
 	assert.Zero(t, again.SessionsByTransport["websocket"])
-	assert.Equal(t, uint64(1), again.ClosedByCode[1002])
+	assert.Equal(t, uint64(1), again.ClosedByCode[sockjs.CloseInterrupted])
 }

@@ -23,9 +23,9 @@ func TestTransportsOption(t *testing.T) {
 	for _, only := range openers {
 		t.Run(string(only.transport), func(t *testing.T) {
 			t.Parallel()
-			srv, _, _ := wsStart(t, nil, sockjs.Options{Transports: []sockjs.Transport{only.transport}})
+			svc := startService(t, nil, sockjs.Options{Transports: []sockjs.Transport{only.transport}})
 			for _, o := range openers {
-				status, _ := o.attempt(t, srv, wsSID(), "", nil)
+				status, _ := o.attempt(t, svc.HTTP, newSID(), "", nil)
 				if o.transport == only.transport {
 					assert.Contains(t, []int{http.StatusOK, http.StatusSwitchingProtocols}, status, "%s", o.transport)
 				} else {
@@ -34,7 +34,6 @@ func TestTransportsOption(t *testing.T) {
 			}
 			// A served endpoint answers a wrong method with 405; one that
 			// is not served does not exist.
-			client := wsClient(t)
 			for _, send := range []struct {
 				path    string
 				servers []sockjs.Transport
@@ -42,14 +41,14 @@ func TestTransportsOption(t *testing.T) {
 				{"xhr_send", xhrSenders},
 				{"jsonp_send", []sockjs.Transport{sockjs.TransportJSONPPolling}},
 			} {
-				status, _ := wsDo(t, client, http.MethodGet, wsXHRURL(srv, wsSID(), send.path), "", nil)
+				status, _ := svc.request(t, http.MethodGet, "/000/"+newSID()+"/"+send.path, "", nil)
 				want := http.StatusNotFound
 				if slices.Contains(send.servers, only.transport) {
 					want = http.StatusMethodNotAllowed
 				}
 				assert.Equal(t, want, status, "GET %s", send.path)
 			}
-			status, body := wsDo(t, client, http.MethodGet, srv.URL+"/echo/info", "", nil)
+			status, body := svc.request(t, http.MethodGet, "/info", "", nil)
 			require.Equal(t, http.StatusOK, status)
 			var info struct{ Websocket bool }
 			require.NoError(t, json.Unmarshal([]byte(body), &info))
@@ -62,18 +61,18 @@ func TestTransportsOptionDefaults(t *testing.T) {
 	t.Parallel()
 	t.Run("all by default", func(t *testing.T) {
 		t.Parallel()
-		srv, _, _ := wsStart(t, nil, sockjs.Options{})
+		svc := startService(t, nil, sockjs.Options{})
 		for _, o := range openers {
-			status, _ := o.attempt(t, srv, wsSID(), "", nil)
+			status, _ := o.attempt(t, svc.HTTP, newSID(), "", nil)
 			assert.Contains(t, []int{http.StatusOK, http.StatusSwitchingProtocols}, status, "%s", o.transport)
 		}
 	})
 	t.Run("DisableWebsocket takes both websockets out", func(t *testing.T) {
 		t.Parallel()
-		srv, _, _ := wsStart(t, nil, sockjs.Options{DisableWebsocket: true,
+		svc := startService(t, nil, sockjs.Options{DisableWebsocket: true,
 			Transports: []sockjs.Transport{sockjs.TransportWebsocket, sockjs.TransportWebsocketRaw, sockjs.TransportXHRPolling}})
 		for _, o := range openers[:3] {
-			status, _ := o.attempt(t, srv, wsSID(), "", nil)
+			status, _ := o.attempt(t, svc.HTTP, newSID(), "", nil)
 			if o.transport == sockjs.TransportXHRPolling {
 				assert.Equal(t, http.StatusOK, status)
 			} else {
@@ -84,13 +83,7 @@ func TestTransportsOptionDefaults(t *testing.T) {
 	t.Run("unknown name", func(t *testing.T) {
 		t.Parallel()
 		assert.PanicsWithValue(t, `sockjs: unknown transport "xhr"`, func() {
-			sockjs.NewHandler("/echo", wsEcho2, 0, sockjs.Options{Transports: []sockjs.Transport{"xhr"}})
+			sockjs.NewHandler("/echo", newEventLog(nil).callback, 0, sockjs.Options{Transports: []sockjs.Transport{"xhr"}})
 		})
 	})
-}
-
-// wsEcho2 is wsEcho as a Callback.
-func wsEcho2(c *sockjs.Conn, ev sockjs.Event, st int) int {
-	wsEcho(c, ev)
-	return st
 }

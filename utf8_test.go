@@ -47,7 +47,7 @@ func dialFrames(t *testing.T, srv *httptest.Server, path string, hixie bool) *fr
 	nc, err := net.Dial("tcp", host)
 	require.NoError(t, err)
 	t.Cleanup(func() { nc.Close() })
-	require.NoError(t, nc.SetDeadline(time.Now().Add(wsTimeout)))
+	require.NoError(t, nc.SetDeadline(time.Now().Add(waitFor)))
 	req := "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: Upgrade\r\n"
 	if hixie {
 		// The example keys of draft-76, section 1.3.
@@ -194,7 +194,7 @@ var utf8Endpoints = []utf8Endpoint{
 // open dials the endpoint and, for SockJS, reads the open frame.
 func (e utf8Endpoint) open(t *testing.T, srv *httptest.Server) *frameClient {
 	t.Helper()
-	path := "/echo/000/" + wsSID() + "/websocket"
+	path := "/echo/000/" + newSID() + "/websocket"
 	if e.raw {
 		path = "/echo/websocket"
 	}
@@ -236,8 +236,8 @@ func TestWebsocketInvalidUTF8Closes1007(t *testing.T) {
 			}
 			t.Run(e.name+"/"+m.name, func(t *testing.T) {
 				t.Parallel()
-				srv, h, l := wsStart(t, wsEcho, sockjs.Options{})
-				c := e.open(t, srv)
+				svc := startService(t, echo, sockjs.Options{})
+				c := e.open(t, svc.HTTP)
 				c.writeText(e.wrap("valid first"))
 				want := "valid first"
 				if !e.raw {
@@ -251,10 +251,10 @@ func TestWebsocketInvalidUTF8Closes1007(t *testing.T) {
 				if !e.hixie {
 					assert.Equal(t, 1007, code)
 				}
-				conn := l.nth(t, 0)
-				l.waitClosed(t, conn)
-				assert.Equal(t, []string{"valid first"}, l.recvs(conn), "the invalid message is not delivered")
-				assert.Equal(t, map[int]uint64{1007: 1}, h.Stats().ClosedByCode, "the session's close code")
+				conn := svc.log.nth(t, 0)
+				svc.log.closed(t, conn)
+				assert.Equal(t, []string{"valid first"}, svc.log.recvs(conn), "the invalid message is not delivered")
+				assert.Equal(t, map[int]uint64{1007: 1}, svc.h.Stats().ClosedByCode, "the session's close code")
 			})
 		}
 	}
@@ -269,8 +269,8 @@ func TestWebsocketValidUTF8Accepted(t *testing.T) {
 	for _, e := range utf8Endpoints {
 		t.Run(e.name, func(t *testing.T) {
 			t.Parallel()
-			srv, _, l := wsStart(t, wsEcho, sockjs.Options{})
-			c := e.open(t, srv)
+			svc := startService(t, echo, sockjs.Options{})
+			c := e.open(t, svc.HTTP)
 			for _, cut := range cuts {
 				if e.hixie && cut != nil {
 					continue // hixie-76 has no fragments
@@ -294,16 +294,17 @@ func TestWebsocketValidUTF8Accepted(t *testing.T) {
 			}
 			c.writeText(e.wrap("end"))
 			c.readText()
-			assert.NotContains(t, l.types(l.nth(t, 0)), sockjs.EventClosed)
+			conn := svc.log.nth(t, 0)
+			svc.log.never(t, "EventClosed", func() bool { return svc.log.countLocked(conn, sockjs.EventClosed) > 0 })
 		})
 	}
 }
 
 func TestRawWebsocketSendsValidUTF8(t *testing.T) {
 	t.Parallel()
-	srv, _, l := wsStart(t, nil, sockjs.Options{})
-	c := utf8Endpoint{raw: true}.open(t, srv)
-	conn := l.nth(t, 0)
+	svc := startService(t, nil, sockjs.Options{})
+	c := utf8Endpoint{raw: true}.open(t, svc.HTTP)
+	conn := svc.log.nth(t, 0)
 	// An invalid byte, and the WTF-8 surrogate that a SockJS session
 	// delivers for a lone surrogate, each become one U+FFFD.
 	require.NoError(t, conn.Send("x\xffy\xed\xa0\x80z"))
