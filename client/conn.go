@@ -221,7 +221,12 @@ func (c *Conn) start() {
 	go func() {
 		err := c.impl.run(c)
 		c.setErr(err)
-		c.impl.abort()
+		// A Send in flight when the server closed the session over HTTP
+		// goes on to its answer: the server may have taken the message
+		// in before it closed (it does when the callback closes on it).
+		if !c.closeFrame || c.transport.websocket() {
+			c.impl.abort()
+		}
 		close(c.msgs)
 		close(c.done)
 	}()
