@@ -153,9 +153,13 @@ func (s *session) deliver() {
 		s.mu.Unlock()
 
 		// The counts follow the events the callback sees, so that
-		// a session is counted closed only once it was counted open.
-		if ev.Type == EventInit {
+		// a session is counted closed only once it was counted open,
+		// and each is counted by the time its callback hears of it.
+		switch ev.Type {
+		case EventInit:
 			s.h.stats.sessionOpened(s.conn.transport)
+		case EventClosed:
+			s.h.stats.sessionClosed(s.conn.transport, ev.Code)
 		}
 		s.callback(ev)
 
@@ -169,7 +173,6 @@ func (s *session) deliver() {
 			s.wakeLocked()
 			s.mu.Unlock()
 		case EventClosed:
-			s.h.stats.sessionClosed(s.conn.transport, ev.Code)
 			s.h.sessions.release()
 			s.logDebug("sockjs: session closed", slog.Int("code", ev.Code), slog.String("reason", ev.Reason))
 		}

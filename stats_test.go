@@ -91,3 +91,24 @@ func TestStatsSnapshotIsCopy(t *testing.T) {
 	assert.Zero(t, again.SessionsByTransport["websocket"])
 	assert.Equal(t, uint64(1), again.ClosedByCode[sockjs.CloseInterrupted])
 }
+
+// TestStatsCountedWhenCallbackHears checks that a session is counted open in
+// its EventInit call and closed in its EventClosed call, so that a callback,
+// and a test waiting for the event, reads counts that include it.
+func TestStatsCountedWhenCallbackHears(t *testing.T) {
+	t.Parallel()
+	var h *sockjs.Handler
+	seen := make(chan sockjs.Stats, 2)
+	svc := startService(t, func(c *sockjs.Conn, ev sockjs.Event) {
+		if ev.Type == sockjs.EventInit || ev.Type == sockjs.EventClosed {
+			seen <- h.Stats()
+		}
+	}, sockjs.Options{})
+	h = svc.h
+	_, conn := svc.open(t, client.Websocket)
+	require.NoError(t, conn.Close(3001, "bye"))
+	opened, closed := <-seen, <-seen
+	assert.Equal(t, uint64(1), opened.SessionsOpened)
+	assert.Equal(t, uint64(1), closed.SessionsClosed)
+	assert.Equal(t, map[int]uint64{3001: 1}, closed.ClosedByCode)
+}
