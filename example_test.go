@@ -2,16 +2,23 @@ package sockjs_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
-	"strings"
+	"net/http/httptest"
 	"time"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/client"
 )
 
-// An echo service: every message comes back to its sender.
+// wsDialer opens sessions over the websocket transport, so that each Example
+// runs the same way every time.
+var wsDialer = &client.Dialer{Transports: []client.Transport{client.Websocket}}
+
+// An echo service: every message comes back to its sender. The handler is
+// mounted on a ServeMux at its prefix, with and without the trailing slash.
 func ExampleNewHandler() {
 	echo := func(c *sockjs.Conn, ev sockjs.Event, state struct{}) struct{} {
 		if ev.Type == sockjs.EventRecv {
@@ -20,13 +27,23 @@ func ExampleNewHandler() {
 		return state
 	}
 	h := sockjs.NewHandler("/echo", echo, struct{}{}, sockjs.Options{})
-
 	mux := http.NewServeMux()
 	mux.Handle("/echo", h)
 	mux.Handle("/echo/", h)
-	// log.Fatal(http.ListenAndServe(":8081", mux))
-	fmt.Println(h.Prefix())
-	// Output: /echo
+	srv := httptest.NewServer(mux) // in production: http.ListenAndServe(":8081", mux)
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := wsDialer.Dial(ctx, srv.URL+"/echo")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close(1000, "bye")
+	c.Send(ctx, "hello")
+	msg, err := c.Recv(ctx)
+	fmt.Println(msg, err)
+	// Output: hello <nil>
 }
 
 // The state returned by the callback is handed to its next call for the same
@@ -39,113 +56,127 @@ func ExampleCallback() {
 		case sockjs.EventRecv:
 			n++
 			c.Send(fmt.Sprintf("message %d: %s", n, ev.Data))
-		case sockjs.EventClosed:
-			log.Printf("session %s sent %d messages", c.ID(), n)
 		}
 		return n
 	}
-	_ = sockjs.NewHandler("/count", counter, 0, sockjs.Options{})
+	srv := httptest.NewServer(sockjs.NewHandler("/count", counter, 0, sockjs.Options{}))
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := wsDialer.Dial(ctx, srv.URL+"/count")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close(1000, "bye")
+	c.Send(ctx, "a")
+	c.Send(ctx, "b")
+	for range 3 {
+		msg, _ := c.Recv(ctx)
+		fmt.Println(msg)
+	}
+	// Output:
+	// welcome
+	// message 1: a
+	// message 2: b
 }
 
 // Conn.Post runs code in a session's callback from any goroutine, in order
 // with the session's other events, like a message sent to a sockjs-erlang
-// session process.
+// session process. Here a worker started by the session posts its progress,
+// which the callback sends on.
 func ExampleConn_Post() {
-	type tick struct{ at time.Time }
-	clock := func(c *sockjs.Conn, ev sockjs.Event, stop func()) func() {
+	worker := func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} {
 		switch ev.Type {
-		case sockjs.EventInit:
-			t := time.NewTicker(time.Second)
-			done := make(chan struct{})
-			go func() {
-				defer t.Stop()
-				for {
-					select {
-					case now := <-t.C:
-						if c.Post(tick{now}) != nil {
-							return
-						}
-					case <-done:
-						return
-					}
-				}
-			}()
-			return func() { close(done) }
-		case sockjs.EventInfo:
-			if t, ok := ev.Info.(tick); ok {
-				c.Send(t.at.Format(time.TimeOnly))
-			}
-		case sockjs.EventClosed:
-			if stop != nil {
-				stop()
-			}
-		}
-		return stop
-	}
-	_ = sockjs.NewHandler("/clock", clock, nil, sockjs.Options{})
-}
-
-// A chat room: Broadcast encodes a message once for every session.
-func ExampleHandler_Broadcast() {
-	var room *sockjs.Handler
-	room = sockjs.NewHandler("/chat", func(c *sockjs.Conn, ev sockjs.Event, name string) string {
-		switch ev.Type {
-		case sockjs.EventInit:
-			name = "guest-" + c.ID()[:4]
 		case sockjs.EventRecv:
-			room.Broadcast(name + ": " + strings.TrimSpace(ev.Data))
+			go func(job string) {
+				for step := 1; step <= 3; step++ {
+					c.Post(fmt.Sprintf("%s: step %d of 3", job, step))
+				}
+			}(ev.Data)
+		case sockjs.EventInfo:
+			c.Send(ev.Info.(string))
 		}
-		return name
-	}, "", sockjs.Options{})
-	_ = room
-}
+		return s
+	}
+	srv := httptest.NewServer(sockjs.NewHandler("/jobs", worker, struct{}{}, sockjs.Options{}))
+	defer srv.Close()
 
-// Shutdown closes every session with a close frame before the HTTP server
-// stops, which http.Server.Shutdown alone does not do for streaming
-// responses and websockets.
-func ExampleHandler_Shutdown() {
-	h := sockjs.NewHandler("/echo", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} { return s }, struct{}{}, sockjs.Options{})
-	srv := &http.Server{Addr: "127.0.0.1:0", Handler: h}
-
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := h.Shutdown(ctx); err != nil {
-		log.Print(err)
+	c, err := wsDialer.Dial(ctx, srv.URL+"/jobs")
+	if err != nil {
+		log.Fatal(err)
 	}
-	srv.Shutdown(ctx)
-	fmt.Println("stopped")
-	// Output: stopped
-}
-
-// Broadcast sends one message to a group of connections, such as the members
-// of a chat room, encoding it once.
-func ExampleBroadcast() {
-	var members []*sockjs.Conn // gathered from EventInit and EventClosed
-	n := sockjs.Broadcast(members, "the room is closing")
-	fmt.Println(n, "members notified")
-	// Output: 0 members notified
-}
-
-// AllowOrigins restricts every transport to pages of the listed origins.
-func ExampleAllowOrigins() {
-	opts := sockjs.Options{
-		CheckOrigin: sockjs.AllowOrigins("https://app.example.com", "https://*.example.org"),
-	}
-	req, _ := http.NewRequest(http.MethodGet, "/echo/info", nil)
-	for _, origin := range []string{"https://app.example.com", "https://www.example.org", "https://evil.example"} {
-		req.Header.Set("Origin", origin)
-		fmt.Println(origin, opts.CheckOrigin(req))
+	defer c.Close(1000, "bye")
+	c.Send(ctx, "backup")
+	for range 3 {
+		msg, _ := c.Recv(ctx)
+		fmt.Println(msg)
 	}
 	// Output:
-	// https://app.example.com true
-	// https://www.example.org true
-	// https://evil.example false
+	// backup: step 1 of 3
+	// backup: step 2 of 3
+	// backup: step 3 of 3
 }
 
-// Stats snapshots a handler's counters, for expvar, Prometheus or logs.
-func ExampleHandler_Stats() {
+// A chat room: Broadcast sends a message to every session of the handler,
+// encoding it once.
+func ExampleHandler_Broadcast() {
+	var room *sockjs.Handler
+	room = sockjs.NewHandler("/chat", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} {
+		if ev.Type == sockjs.EventRecv {
+			room.Broadcast("someone said " + ev.Data)
+		}
+		return s
+	}, struct{}{}, sockjs.Options{})
+	srv := httptest.NewServer(room)
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	alice, err := wsDialer.Dial(ctx, srv.URL+"/chat")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer alice.Close(1000, "bye")
+	bob, err := wsDialer.Dial(ctx, srv.URL+"/chat")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer bob.Close(1000, "bye")
+	alice.Send(ctx, "hi")
+	a, _ := alice.Recv(ctx)
+	b, _ := bob.Recv(ctx)
+	fmt.Println("alice got:", a)
+	fmt.Println("bob got:", b)
+	// Output:
+	// alice got: someone said hi
+	// bob got: someone said hi
+}
+
+// Shutdown closes every session with 1001 "Server shutting down" before the
+// HTTP server stops, which http.Server.Shutdown alone does not do for
+// streaming responses and websockets; the client sees the close code.
+func ExampleHandler_Shutdown() {
 	h := sockjs.NewHandler("/echo", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} { return s }, struct{}{}, sockjs.Options{})
-	st := h.Stats()
-	fmt.Println(st.Sessions, st.SessionsOpened, st.MessagesIn)
-	// Output: 0 0 0
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := wsDialer.Dial(ctx, srv.URL+"/echo")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close(1000, "bye")
+	if err := h.Shutdown(ctx); err != nil {
+		log.Fatal(err)
+	}
+	_, err = c.Recv(ctx)
+	var ce *client.CloseError
+	if errors.As(err, &ce) {
+		fmt.Println(ce.Code == sockjs.CloseShutdown, ce.Code, ce.Reason)
+	}
+	// Output: true 1001 Server shutting down
 }
