@@ -260,9 +260,13 @@ func ExampleAllowOrigins() {
 // after one session that exchanged two messages each way and that its client
 // closed with 1000.
 func ExampleHandler_Stats() {
+	closed := make(chan struct{})
 	h := sockjs.NewHandler("/echo", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} {
-		if ev.Type == sockjs.EventRecv {
+		switch ev.Type {
+		case sockjs.EventRecv:
 			c.Send(ev.Data)
+		case sockjs.EventClosed:
+			close(closed)
 		}
 		return s
 	}, struct{}{}, sockjs.Options{})
@@ -281,7 +285,12 @@ func ExampleHandler_Stats() {
 		c.Recv(ctx)
 	}
 	c.Close(1000, "bye")
-	h.Shutdown(ctx) // waits until the closed session was counted
+	select {
+	case <-closed:
+	case <-ctx.Done():
+		log.Fatal(ctx.Err())
+	}
+	h.Shutdown(ctx) // returns once the closed session was counted
 	st := h.Stats()
 	fmt.Println("sessions:", st.Sessions, "opened:", st.SessionsOpened, "closed:", st.SessionsClosed, st.ClosedByCode)
 	fmt.Println("messages in:", st.MessagesIn, "out:", st.MessagesOut, "bytes in:", st.BytesIn)
