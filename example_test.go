@@ -2,16 +2,20 @@ package sockjs_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"time"
 
 	"github.com/gosockjs/sockjs"
+	"github.com/gosockjs/sockjs/client"
 )
 
-// An echo service: every message comes back to its sender.
+// An echo service: every message comes back to its sender. The handler is
+// mounted on a ServeMux at its prefix, with and without the trailing slash.
 func ExampleNewHandler() {
 	echo := func(c *sockjs.Conn, ev sockjs.Event, state struct{}) struct{} {
 		if ev.Type == sockjs.EventRecv {
@@ -20,13 +24,24 @@ func ExampleNewHandler() {
 		return state
 	}
 	h := sockjs.NewHandler("/echo", echo, struct{}{}, sockjs.Options{})
-
 	mux := http.NewServeMux()
 	mux.Handle("/echo", h)
 	mux.Handle("/echo/", h)
-	// log.Fatal(http.ListenAndServe(":8081", mux))
-	fmt.Println(h.Prefix())
-	// Output: /echo
+	srv := httptest.NewServer(mux) // in production: http.ListenAndServe(":8081", mux)
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := &client.Dialer{Transports: []client.Transport{client.Websocket}}
+	c, err := d.Dial(ctx, srv.URL+"/echo")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close(1000, "bye")
+	c.Send(ctx, "hello")
+	msg, err := c.Recv(ctx)
+	fmt.Println(msg, err)
+	// Output: hello <nil>
 }
 
 // The state returned by the callback is handed to its next call for the same
@@ -39,113 +54,317 @@ func ExampleCallback() {
 		case sockjs.EventRecv:
 			n++
 			c.Send(fmt.Sprintf("message %d: %s", n, ev.Data))
-		case sockjs.EventClosed:
-			log.Printf("session %s sent %d messages", c.ID(), n)
 		}
 		return n
 	}
-	_ = sockjs.NewHandler("/count", counter, 0, sockjs.Options{})
+	srv := httptest.NewServer(sockjs.NewHandler("/count", counter, 0, sockjs.Options{}))
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := &client.Dialer{Transports: []client.Transport{client.Websocket}}
+	c, err := d.Dial(ctx, srv.URL+"/count")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close(1000, "bye")
+	c.Send(ctx, "a")
+	c.Send(ctx, "b")
+	for range 3 {
+		msg, _ := c.Recv(ctx)
+		fmt.Println(msg)
+	}
+	// Output:
+	// welcome
+	// message 1: a
+	// message 2: b
 }
 
 // Conn.Post runs code in a session's callback from any goroutine, in order
 // with the session's other events, like a message sent to a sockjs-erlang
-// session process.
+// session process. Here a worker started by the session posts its progress,
+// which the callback sends on.
 func ExampleConn_Post() {
-	type tick struct{ at time.Time }
-	clock := func(c *sockjs.Conn, ev sockjs.Event, stop func()) func() {
+	worker := func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} {
 		switch ev.Type {
-		case sockjs.EventInit:
-			t := time.NewTicker(time.Second)
-			done := make(chan struct{})
-			go func() {
-				defer t.Stop()
-				for {
-					select {
-					case now := <-t.C:
-						if c.Post(tick{now}) != nil {
-							return
-						}
-					case <-done:
-						return
-					}
+		case sockjs.EventRecv:
+			go func(job string) {
+				for step := 1; step <= 3; step++ {
+					c.Post(fmt.Sprintf("%s: step %d of 3", job, step))
 				}
-			}()
-			return func() { close(done) }
+			}(ev.Data)
 		case sockjs.EventInfo:
-			if t, ok := ev.Info.(tick); ok {
-				c.Send(t.at.Format(time.TimeOnly))
-			}
-		case sockjs.EventClosed:
-			if stop != nil {
-				stop()
-			}
+			c.Send(ev.Info.(string))
 		}
-		return stop
+		return s
 	}
-	_ = sockjs.NewHandler("/clock", clock, nil, sockjs.Options{})
+	srv := httptest.NewServer(sockjs.NewHandler("/jobs", worker, struct{}{}, sockjs.Options{}))
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := &client.Dialer{Transports: []client.Transport{client.Websocket}}
+	c, err := d.Dial(ctx, srv.URL+"/jobs")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close(1000, "bye")
+	c.Send(ctx, "backup")
+	for range 3 {
+		msg, _ := c.Recv(ctx)
+		fmt.Println(msg)
+	}
+	// Output:
+	// backup: step 1 of 3
+	// backup: step 2 of 3
+	// backup: step 3 of 3
 }
 
-// A chat room: Broadcast encodes a message once for every session.
+// A chat room: Broadcast sends a message to every session of the handler,
+// encoding it once.
 func ExampleHandler_Broadcast() {
 	var room *sockjs.Handler
-	room = sockjs.NewHandler("/chat", func(c *sockjs.Conn, ev sockjs.Event, name string) string {
-		switch ev.Type {
-		case sockjs.EventInit:
-			name = "guest-" + c.ID()[:4]
-		case sockjs.EventRecv:
-			room.Broadcast(name + ": " + strings.TrimSpace(ev.Data))
+	room = sockjs.NewHandler("/chat", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} {
+		if ev.Type == sockjs.EventRecv {
+			room.Broadcast("someone said " + ev.Data)
 		}
-		return name
-	}, "", sockjs.Options{})
-	_ = room
+		return s
+	}, struct{}{}, sockjs.Options{})
+	srv := httptest.NewServer(room)
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := &client.Dialer{Transports: []client.Transport{client.Websocket}}
+	alice, err := d.Dial(ctx, srv.URL+"/chat")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer alice.Close(1000, "bye")
+	bob, err := d.Dial(ctx, srv.URL+"/chat")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer bob.Close(1000, "bye")
+	alice.Send(ctx, "hi")
+	a, _ := alice.Recv(ctx)
+	b, _ := bob.Recv(ctx)
+	fmt.Println("alice got:", a)
+	fmt.Println("bob got:", b)
+	// Output:
+	// alice got: someone said hi
+	// bob got: someone said hi
 }
 
-// Shutdown closes every session with a close frame before the HTTP server
-// stops, which http.Server.Shutdown alone does not do for streaming
-// responses and websockets.
+// Shutdown closes every session with 1001 "Server shutting down" before the
+// HTTP server stops, which http.Server.Shutdown alone does not do for
+// streaming responses and websockets; the client sees the close code.
 func ExampleHandler_Shutdown() {
 	h := sockjs.NewHandler("/echo", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} { return s }, struct{}{}, sockjs.Options{})
-	srv := &http.Server{Addr: "127.0.0.1:0", Handler: h}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := h.Shutdown(ctx); err != nil {
-		log.Print(err)
+	d := &client.Dialer{Transports: []client.Transport{client.Websocket}}
+	c, err := d.Dial(ctx, srv.URL+"/echo")
+	if err != nil {
+		log.Fatal(err)
 	}
-	srv.Shutdown(ctx)
-	fmt.Println("stopped")
-	// Output: stopped
+	defer c.Close(1000, "bye")
+	if err := h.Shutdown(ctx); err != nil {
+		log.Fatal(err)
+	}
+	_, err = c.Recv(ctx)
+	var ce *client.CloseError
+	if errors.As(err, &ce) {
+		fmt.Println(ce.Code == sockjs.CloseShutdown, ce.Code, ce.Reason)
+	}
+	// Output: true 1001 Server shutting down
 }
 
 // Broadcast sends one message to a group of connections, such as the members
-// of a chat room, encoding it once.
+// of a chat room, encoding it once, and counts those that took it: a member
+// whose session has closed is skipped.
 func ExampleBroadcast() {
-	var members []*sockjs.Conn // gathered from EventInit and EventClosed
-	n := sockjs.Broadcast(members, "the room is closing")
-	fmt.Println(n, "members notified")
-	// Output: 0 members notified
+	joined, left := make(chan *sockjs.Conn, 2), make(chan struct{}, 2)
+	h := sockjs.NewHandler("/room", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} {
+		switch ev.Type {
+		case sockjs.EventInit:
+			joined <- c
+		case sockjs.EventClosed:
+			left <- struct{}{}
+		}
+		return s
+	}, struct{}{}, sockjs.Options{})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := &client.Dialer{Transports: []client.Transport{client.Websocket}}
+	var clients []*client.Conn
+	for range 2 {
+		c, err := d.Dial(ctx, srv.URL+"/room")
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer c.Close(1000, "bye")
+		clients = append(clients, c)
+	}
+	members := []*sockjs.Conn{<-joined, <-joined} // Dial returned after EventInit
+	clients[1].Close(1000, "bye")
+	select {
+	case <-left:
+	case <-ctx.Done():
+		log.Fatal(ctx.Err())
+	}
+	fmt.Println(sockjs.Broadcast(members, "the room is closing"), "member notified")
+	msg, _ := clients[0].Recv(ctx)
+	fmt.Println("the one who stayed got:", msg)
+	// Output:
+	// 1 member notified
+	// the one who stayed got: the room is closing
 }
 
-// AllowOrigins restricts every transport to pages of the listed origins.
+// AllowOrigins restricts every transport to pages of the listed origins: a
+// page of another origin is refused with 403 from /info on.
 func ExampleAllowOrigins() {
-	opts := sockjs.Options{
+	h := sockjs.NewHandler("/echo", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} { return s }, struct{}{}, sockjs.Options{
 		CheckOrigin: sockjs.AllowOrigins("https://app.example.com", "https://*.example.org"),
-	}
-	req, _ := http.NewRequest(http.MethodGet, "/echo/info", nil)
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	hc := &http.Client{Timeout: 10 * time.Second}
 	for _, origin := range []string{"https://app.example.com", "https://www.example.org", "https://evil.example"} {
+		req, err := http.NewRequest(http.MethodGet, srv.URL+"/echo/info", nil)
+		if err != nil {
+			log.Fatal(err)
+		}
 		req.Header.Set("Origin", origin)
-		fmt.Println(origin, opts.CheckOrigin(req))
+		resp, err := hc.Do(req)
+		if err != nil {
+			log.Fatal(err)
+		}
+		resp.Body.Close()
+		fmt.Println(origin, resp.StatusCode)
 	}
 	// Output:
-	// https://app.example.com true
-	// https://www.example.org true
-	// https://evil.example false
+	// https://app.example.com 200
+	// https://www.example.org 200
+	// https://evil.example 403
 }
 
-// Stats snapshots a handler's counters, for expvar, Prometheus or logs.
+// Stats snapshots a handler's counters, for expvar, Prometheus or logs: here
+// after one session that exchanged two messages each way and that its client
+// closed with 1000.
 func ExampleHandler_Stats() {
-	h := sockjs.NewHandler("/echo", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} { return s }, struct{}{}, sockjs.Options{})
+	closed := make(chan struct{})
+	h := sockjs.NewHandler("/echo", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} {
+		switch ev.Type {
+		case sockjs.EventRecv:
+			c.Send(ev.Data)
+		case sockjs.EventClosed:
+			close(closed)
+		}
+		return s
+	}, struct{}{}, sockjs.Options{})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := &client.Dialer{Transports: []client.Transport{client.Websocket}}
+	c, err := d.Dial(ctx, srv.URL+"/echo")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, msg := range []string{"one", "two"} {
+		c.Send(ctx, msg)
+		c.Recv(ctx)
+	}
+	c.Close(1000, "bye")
+	select {
+	case <-closed:
+	case <-ctx.Done():
+		log.Fatal(ctx.Err())
+	}
+	h.Shutdown(ctx) // returns once the closed session was counted
 	st := h.Stats()
-	fmt.Println(st.Sessions, st.SessionsOpened, st.MessagesIn)
-	// Output: 0 0 0
+	fmt.Println("sessions:", st.Sessions, "opened:", st.SessionsOpened, "closed:", st.SessionsClosed, st.ClosedByCode)
+	fmt.Println("messages in:", st.MessagesIn, "out:", st.MessagesOut, "bytes in:", st.BytesIn)
+	// Output:
+	// sessions: 0 opened: 1 closed: 1 map[1000:1]
+	// messages in: 2 out: 2 bytes in: 6
+}
+
+// Options.Authenticate decides who may open a session, here by a token in
+// the query string of the service's URL, which the client keeps on every
+// request; what it returns is the session's Conn.Identity.
+func Example_authenticate() {
+	users := map[string]string{"s3cret": "alice"}
+	h := sockjs.NewHandler("/echo", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} {
+		if ev.Type == sockjs.EventInit {
+			c.Send("hello " + c.Identity().(string))
+		}
+		return s
+	}, struct{}{}, sockjs.Options{
+		Authenticate: func(r *http.Request) (any, error) {
+			if user, ok := users[r.URL.Query().Get("token")]; ok {
+				return user, nil
+			}
+			return nil, sockjs.ErrUnauthorized
+		},
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := &client.Dialer{Transports: []client.Transport{client.Websocket}}
+	for _, token := range []string{"s3cret", "guess"} {
+		c, err := d.Dial(ctx, srv.URL+"/echo?token="+token)
+		if err != nil {
+			fmt.Println(token, "refused with 401:", strings.Contains(err.Error(), "401 Unauthorized"))
+			continue
+		}
+		msg, _ := c.Recv(ctx)
+		fmt.Println(token, "accepted:", msg)
+		c.Close(1000, "bye")
+	}
+	// Output:
+	// s3cret accepted: hello alice
+	// guess refused with 401: true
+}
+
+// EventClosed tells the callback why its session ended: a websocket client
+// that closes with a code of 3000-4999 and a reason hands both to
+// Event.Code and Event.Reason.
+func ExampleEvent_closed() {
+	closed := make(chan sockjs.Event, 1)
+	h := sockjs.NewHandler("/echo", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} {
+		if ev.Type == sockjs.EventClosed {
+			closed <- ev
+		}
+		return s
+	}, struct{}{}, sockjs.Options{})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := &client.Dialer{Transports: []client.Transport{client.Websocket}}
+	c, err := d.Dial(ctx, srv.URL+"/echo")
+	if err != nil {
+		log.Fatal(err)
+	}
+	c.Close(4001, "user logged out")
+	select {
+	case ev := <-closed:
+		fmt.Println(ev.Type, ev.Code, ev.Reason)
+	case <-ctx.Done():
+		fmt.Println(ctx.Err())
+	}
+	// Output: closed 4001 user logged out
 }
