@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,8 +15,8 @@ import (
 	"github.com/gosockjs/sockjs/client"
 )
 
-// An echo service: every message comes back to its sender. The handler is
-// mounted on a ServeMux at its prefix, with and without the trailing slash.
+// An echo service, mounted on a ServeMux at its prefix and at everything
+// under it: every message comes back to its sender.
 func ExampleNewHandler() {
 	echo := func(c *sockjs.Conn, ev sockjs.Event, state struct{}) struct{} {
 		if ev.Type == sockjs.EventRecv {
@@ -27,17 +28,16 @@ func ExampleNewHandler() {
 	mux := http.NewServeMux()
 	mux.Handle("/echo", h)
 	mux.Handle("/echo/", h)
-	srv := httptest.NewServer(mux) // in production: http.ListenAndServe(":8081", mux)
+	srv := httptest.NewServer(mux) // or http.ListenAndServe(":8081", mux)
 	defer srv.Close()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	d := &client.Dialer{Transports: []client.Transport{client.Websocket}}
-	c, err := d.Dial(ctx, srv.URL+"/echo")
+	c, err := client.Dial(ctx, srv.URL+"/echo")
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer c.Close(1000, "bye")
+	defer c.Close(1000, "")
 	c.Send(ctx, "hello")
 	msg, err := c.Recv(ctx)
 	fmt.Println(msg, err)
@@ -45,8 +45,10 @@ func ExampleNewHandler() {
 }
 
 // The state returned by the callback is handed to its next call for the same
-// session: here, a per-session message counter.
+// session: here, a per-session message counter, which the session still has
+// when it ends.
 func ExampleCallback() {
+	total := make(chan int, 1)
 	counter := func(c *sockjs.Conn, ev sockjs.Event, n int) int {
 		switch ev.Type {
 		case sockjs.EventInit:
@@ -54,181 +56,187 @@ func ExampleCallback() {
 		case sockjs.EventRecv:
 			n++
 			c.Send(fmt.Sprintf("message %d: %s", n, ev.Data))
+		case sockjs.EventClosed:
+			total <- n
 		}
 		return n
 	}
 	srv := httptest.NewServer(sockjs.NewHandler("/count", counter, 0, sockjs.Options{}))
 	defer srv.Close()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	d := &client.Dialer{Transports: []client.Transport{client.Websocket}}
-	c, err := d.Dial(ctx, srv.URL+"/count")
+	c, err := client.Dial(ctx, srv.URL+"/count")
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer c.Close(1000, "bye")
 	c.Send(ctx, "a")
 	c.Send(ctx, "b")
 	for range 3 {
-		msg, _ := c.Recv(ctx)
-		fmt.Println(msg)
+		fmt.Println(c.Recv(ctx))
+	}
+	c.Close(1000, "")
+	select {
+	case n := <-total:
+		fmt.Println("the session counted", n)
+	case <-ctx.Done():
+		fmt.Println(ctx.Err())
 	}
 	// Output:
-	// welcome
-	// message 1: a
-	// message 2: b
+	// welcome <nil>
+	// message 1: a <nil>
+	// message 2: b <nil>
+	// the session counted 2
 }
 
 // Conn.Post runs code in a session's callback from any goroutine, in order
 // with the session's other events, like a message sent to a sockjs-erlang
-// session process. Here a worker started by the session posts its progress,
-// which the callback sends on.
+// session process: here, a job done off the callback hands its result back
+// to the session, whose state it then updates without a lock.
 func ExampleConn_Post() {
-	worker := func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} {
+	type result struct{ job, out string }
+	jobs := func(c *sockjs.Conn, ev sockjs.Event, pending int) int {
 		switch ev.Type {
 		case sockjs.EventRecv:
-			go func(job string) {
-				for step := 1; step <= 3; step++ {
-					c.Post(fmt.Sprintf("%s: step %d of 3", job, step))
-				}
+			go func(job string) { // slow work, which must not hold up the session
+				c.Post(result{job, strings.ToUpper(job)})
 			}(ev.Data)
+			pending++
+			c.Send(fmt.Sprintf("%s: started, %d pending", ev.Data, pending))
 		case sockjs.EventInfo:
-			c.Send(ev.Info.(string))
+			r := ev.Info.(result)
+			pending--
+			c.Send(fmt.Sprintf("%s: done, %s, %d pending", r.job, r.out, pending))
 		}
-		return s
+		return pending
 	}
-	srv := httptest.NewServer(sockjs.NewHandler("/jobs", worker, struct{}{}, sockjs.Options{}))
+	srv := httptest.NewServer(sockjs.NewHandler("/jobs", jobs, 0, sockjs.Options{}))
 	defer srv.Close()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	d := &client.Dialer{Transports: []client.Transport{client.Websocket}}
-	c, err := d.Dial(ctx, srv.URL+"/jobs")
+	c, err := client.Dial(ctx, srv.URL+"/jobs")
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer c.Close(1000, "bye")
-	c.Send(ctx, "backup")
-	for range 3 {
+	defer c.Close(1000, "")
+	c.Send(ctx, "shout")
+	for range 2 {
 		msg, _ := c.Recv(ctx)
 		fmt.Println(msg)
 	}
 	// Output:
-	// backup: step 1 of 3
-	// backup: step 2 of 3
-	// backup: step 3 of 3
+	// shout: started, 1 pending
+	// shout: done, SHOUT, 0 pending
 }
 
 // A chat room: Broadcast sends a message to every session of the handler,
-// encoding it once.
+// encoding it once for all of them.
 func ExampleHandler_Broadcast() {
 	var room *sockjs.Handler
-	room = sockjs.NewHandler("/chat", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} {
+	room = sockjs.NewHandler("/chat", func(c *sockjs.Conn, ev sockjs.Event, st struct{}) struct{} {
 		if ev.Type == sockjs.EventRecv {
-			room.Broadcast("someone said " + ev.Data)
+			room.Broadcast(ev.Data)
 		}
-		return s
+		return st
 	}, struct{}{}, sockjs.Options{})
 	srv := httptest.NewServer(room)
 	defer srv.Close()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	d := &client.Dialer{Transports: []client.Transport{client.Websocket}}
-	alice, err := d.Dial(ctx, srv.URL+"/chat")
+	ann, err := client.Dial(ctx, srv.URL+"/chat")
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer alice.Close(1000, "bye")
-	bob, err := d.Dial(ctx, srv.URL+"/chat")
+	defer ann.Close(1000, "")
+	bob, err := client.Dial(ctx, srv.URL+"/chat")
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer bob.Close(1000, "bye")
-	alice.Send(ctx, "hi")
-	a, _ := alice.Recv(ctx)
-	b, _ := bob.Recv(ctx)
-	fmt.Println("alice got:", a)
-	fmt.Println("bob got:", b)
+	defer bob.Close(1000, "")
+
+	ann.Send(ctx, "ann: hi all")
+	msg, _ := ann.Recv(ctx)
+	fmt.Println("ann got", msg)
+	msg, _ = bob.Recv(ctx)
+	fmt.Println("bob got", msg)
 	// Output:
-	// alice got: someone said hi
-	// bob got: someone said hi
+	// ann got ann: hi all
+	// bob got ann: hi all
 }
 
-// Shutdown closes every session with 1001 "Server shutting down" before the
-// HTTP server stops, which http.Server.Shutdown alone does not do for
-// streaming responses and websockets; the client sees the close code.
+// Shutdown closes every session with a close frame (1001, "Server shutting
+// down") and waits for their ends, which http.Server.Shutdown alone does not
+// do for streaming responses and websockets: call it first.
 func ExampleHandler_Shutdown() {
 	h := sockjs.NewHandler("/echo", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} { return s }, struct{}{}, sockjs.Options{})
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	d := &client.Dialer{Transports: []client.Transport{client.Websocket}}
-	c, err := d.Dial(ctx, srv.URL+"/echo")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer c.Close(1000, "bye")
-	if err := h.Shutdown(ctx); err != nil {
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, "http://"+ln.Addr().String()+"/echo")
+	if err != nil {
 		log.Fatal(err)
 	}
+	defer c.Close(1000, "")
+
+	fmt.Println("handler:", h.Shutdown(ctx))
+	fmt.Println("server:", srv.Shutdown(ctx))
 	_, err = c.Recv(ctx)
 	var ce *client.CloseError
 	if errors.As(err, &ce) {
-		fmt.Println(ce.Code == sockjs.CloseShutdown, ce.Code, ce.Reason)
+		fmt.Println("client:", ce.Code, ce.Reason)
 	}
-	// Output: true 1001 Server shutting down
+	// Output:
+	// handler: <nil>
+	// server: <nil>
+	// client: 1001 Server shutting down
 }
 
 // Broadcast sends one message to a group of connections, such as the members
-// of a chat room, encoding it once, and counts those that took it: a member
-// whose session has closed is skipped.
+// of a chat room, encoding it once, and tells how many took it.
 func ExampleBroadcast() {
-	joined, left := make(chan *sockjs.Conn, 2), make(chan struct{}, 2)
-	h := sockjs.NewHandler("/room", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} {
-		switch ev.Type {
-		case sockjs.EventInit:
+	joined := make(chan *sockjs.Conn, 2)
+	h := sockjs.NewHandler("/room", func(c *sockjs.Conn, ev sockjs.Event, st struct{}) struct{} {
+		if ev.Type == sockjs.EventInit {
 			joined <- c
-		case sockjs.EventClosed:
-			left <- struct{}{}
 		}
-		return s
+		return st
 	}, struct{}{}, sockjs.Options{})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	d := &client.Dialer{Transports: []client.Transport{client.Websocket}}
 	var clients []*client.Conn
 	for range 2 {
-		c, err := d.Dial(ctx, srv.URL+"/room")
+		c, err := client.Dial(ctx, srv.URL+"/room")
 		if err != nil {
 			log.Fatal(err)
 		}
-		defer c.Close(1000, "bye")
+		defer c.Close(1000, "")
 		clients = append(clients, c)
 	}
-	members := []*sockjs.Conn{<-joined, <-joined} // Dial returned after EventInit
-	clients[1].Close(1000, "bye")
-	select {
-	case <-left:
-	case <-ctx.Done():
-		log.Fatal(ctx.Err())
+	members := []*sockjs.Conn{<-joined, <-joined}
+
+	fmt.Println(sockjs.Broadcast(members, "the room is closing"), "members notified")
+	for _, c := range clients {
+		fmt.Println(c.Recv(ctx))
 	}
-	fmt.Println(sockjs.Broadcast(members, "the room is closing"), "member notified")
-	msg, _ := clients[0].Recv(ctx)
-	fmt.Println("the one who stayed got:", msg)
 	// Output:
-	// 1 member notified
-	// the one who stayed got: the room is closing
+	// 2 members notified
+	// the room is closing <nil>
+	// the room is closing <nil>
 }
 
-// AllowOrigins restricts every transport to pages of the listed origins: a
-// page of another origin is refused with 403 from /info on.
+// AllowOrigins restricts every transport to pages of the listed origins:
+// a browser request from any other page gets 403.
 func ExampleAllowOrigins() {
 	h := sockjs.NewHandler("/echo", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} { return s }, struct{}{}, sockjs.Options{
 		CheckOrigin: sockjs.AllowOrigins("https://app.example.com", "https://*.example.org"),
@@ -236,61 +244,48 @@ func ExampleAllowOrigins() {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 
-	hc := &http.Client{Timeout: 10 * time.Second}
 	for _, origin := range []string{"https://app.example.com", "https://www.example.org", "https://evil.example"} {
-		req, err := http.NewRequest(http.MethodGet, srv.URL+"/echo/info", nil)
-		if err != nil {
-			log.Fatal(err)
-		}
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/echo/info", nil)
 		req.Header.Set("Origin", origin)
-		resp, err := hc.Do(req)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			log.Fatal(err)
 		}
 		resp.Body.Close()
-		fmt.Println(origin, resp.StatusCode)
+		fmt.Println(origin, resp.Status)
 	}
 	// Output:
-	// https://app.example.com 200
-	// https://www.example.org 200
-	// https://evil.example 403
+	// https://app.example.com 200 OK
+	// https://www.example.org 200 OK
+	// https://evil.example 403 Forbidden
 }
 
-// Stats snapshots a handler's counters, for expvar, Prometheus or logs: here
-// after one session that exchanged two messages each way and that its client
-// closed with 1000.
+// Stats snapshots a handler's counters, for expvar, Prometheus or logs:
+// here, after one session that echoed two messages. Shutdown waits for the
+// session's end, so that the counts are final.
 func ExampleHandler_Stats() {
-	closed := make(chan struct{})
 	h := sockjs.NewHandler("/echo", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} {
-		switch ev.Type {
-		case sockjs.EventRecv:
+		if ev.Type == sockjs.EventRecv {
 			c.Send(ev.Data)
-		case sockjs.EventClosed:
-			close(closed)
 		}
 		return s
 	}, struct{}{}, sockjs.Options{})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	d := &client.Dialer{Transports: []client.Transport{client.Websocket}}
-	c, err := d.Dial(ctx, srv.URL+"/echo")
+	c, err := client.Dial(ctx, srv.URL+"/echo")
 	if err != nil {
 		log.Fatal(err)
 	}
-	for _, msg := range []string{"one", "two"} {
-		c.Send(ctx, msg)
+	for _, m := range []string{"one", "two"} {
+		c.Send(ctx, m)
 		c.Recv(ctx)
 	}
-	c.Close(1000, "bye")
-	select {
-	case <-closed:
-	case <-ctx.Done():
-		log.Fatal(ctx.Err())
-	}
-	h.Shutdown(ctx) // returns once the closed session was counted
+	c.Close(1000, "")
+	h.Shutdown(ctx)
+
 	st := h.Stats()
 	fmt.Println("sessions:", st.Sessions, "opened:", st.SessionsOpened, "closed:", st.SessionsClosed, st.ClosedByCode)
 	fmt.Println("messages in:", st.MessagesIn, "out:", st.MessagesOut, "bytes in:", st.BytesIn)
@@ -300,71 +295,89 @@ func ExampleHandler_Stats() {
 }
 
 // Options.Authenticate decides who may open a session, here by a token in
-// the query string of the service's URL, which the client keeps on every
-// request; what it returns is the session's Conn.Identity.
-func Example_authenticate() {
+// the query string, which clients keep on every request; the identity it
+// returns is the session's Conn.Identity.
+func ExampleConn_Identity() {
 	users := map[string]string{"s3cret": "alice"}
-	h := sockjs.NewHandler("/echo", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} {
+	h := sockjs.NewHandler("/chat", func(c *sockjs.Conn, ev sockjs.Event, st struct{}) struct{} {
 		if ev.Type == sockjs.EventInit {
-			c.Send("hello " + c.Identity().(string))
+			c.Send("hello, " + c.Identity().(string))
 		}
-		return s
+		return st
 	}, struct{}{}, sockjs.Options{
 		Authenticate: func(r *http.Request) (any, error) {
 			if user, ok := users[r.URL.Query().Get("token")]; ok {
 				return user, nil
 			}
-			return nil, sockjs.ErrUnauthorized
+			return nil, sockjs.ErrUnauthorized // 401; any other error is 403
 		},
 	})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	d := &client.Dialer{Transports: []client.Transport{client.Websocket}}
-	for _, token := range []string{"s3cret", "guess"} {
-		c, err := d.Dial(ctx, srv.URL+"/echo?token="+token)
-		if err != nil {
-			fmt.Println(token, "refused with 401:", strings.Contains(err.Error(), "401 Unauthorized"))
-			continue
-		}
-		msg, _ := c.Recv(ctx)
-		fmt.Println(token, "accepted:", msg)
-		c.Close(1000, "bye")
+	d := client.Dialer{Transports: []client.Transport{client.Websocket}}
+	if _, err := d.Dial(ctx, srv.URL+"/chat?token=guess"); err != nil {
+		fmt.Println("token guess refused with 401:", strings.Contains(err.Error(), "401 Unauthorized"))
 	}
+	c, err := d.Dial(ctx, srv.URL+"/chat?token=s3cret")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close(1000, "")
+	fmt.Println(c.Recv(ctx))
 	// Output:
-	// s3cret accepted: hello alice
-	// guess refused with 401: true
+	// token guess refused with 401: true
+	// hello, alice <nil>
 }
 
-// EventClosed tells the callback why its session ended: a websocket client
-// that closes with a code of 3000-4999 and a reason hands both to
-// Event.Code and Event.Reason.
+// EventClosed tells the callback why its session ended, whoever ended it:
+// Event.Code and Event.Reason are those of the close frame the client got,
+// or of the client's own close frame.
 func ExampleEvent_closed() {
-	closed := make(chan sockjs.Event, 1)
-	h := sockjs.NewHandler("/echo", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} {
-		if ev.Type == sockjs.EventClosed {
-			closed <- ev
+	ended := make(chan sockjs.Event, 1)
+	h := sockjs.NewHandler("/game", func(c *sockjs.Conn, ev sockjs.Event, st struct{}) struct{} {
+		switch {
+		case ev.Type == sockjs.EventRecv && ev.Data == "cheat":
+			c.Close(4001, "Kicked out")
+		case ev.Type == sockjs.EventClosed:
+			ended <- ev
 		}
-		return s
+		return st
 	}, struct{}{}, sockjs.Options{})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	d := &client.Dialer{Transports: []client.Transport{client.Websocket}}
-	c, err := d.Dial(ctx, srv.URL+"/echo")
+	serverSaw := func() {
+		select {
+		case ev := <-ended:
+			fmt.Println("server:", ev.Code, ev.Reason)
+		case <-ctx.Done():
+			fmt.Println(ctx.Err())
+		}
+	}
+
+	cheat, err := client.Dial(ctx, srv.URL+"/game")
 	if err != nil {
 		log.Fatal(err)
 	}
-	c.Close(4001, "user logged out")
-	select {
-	case ev := <-closed:
-		fmt.Println(ev.Type, ev.Code, ev.Reason)
-	case <-ctx.Done():
-		fmt.Println(ctx.Err())
+	defer cheat.Close(1000, "")
+	cheat.Send(ctx, "cheat") // the server closes this session
+	_, err = cheat.Recv(ctx)
+	fmt.Println("client:", err)
+	serverSaw()
+
+	quit, err := client.Dial(ctx, srv.URL+"/game")
+	if err != nil {
+		log.Fatal(err)
 	}
-	// Output: closed 4001 user logged out
+	quit.Close(4000, "Player left") // the client closes this one
+	serverSaw()
+	// Output:
+	// client: client: closed by the server: 4001 "Kicked out"
+	// server: 4001 Kicked out
+	// server: 4000 Player left
 }
