@@ -264,9 +264,13 @@ func ExampleAllowOrigins() {
 // here, after one session that echoed two messages. Shutdown waits for the
 // session's end, so that the counts are final.
 func ExampleHandler_Stats() {
+	closed := make(chan struct{})
 	h := sockjs.NewHandler("/echo", func(c *sockjs.Conn, ev sockjs.Event, s struct{}) struct{} {
-		if ev.Type == sockjs.EventRecv {
+		switch ev.Type {
+		case sockjs.EventRecv:
 			c.Send(ev.Data)
+		case sockjs.EventClosed:
+			close(closed)
 		}
 		return s
 	}, struct{}{}, sockjs.Options{})
@@ -284,7 +288,11 @@ func ExampleHandler_Stats() {
 		c.Recv(ctx)
 	}
 	c.Close(1000, "")
-	h.Shutdown(ctx)
+	select { // the session is counted closed once its callback hears of it
+	case <-closed:
+	case <-ctx.Done():
+		log.Fatal(ctx.Err())
+	}
 
 	st := h.Stats()
 	fmt.Println("sessions:", st.Sessions, "opened:", st.SessionsOpened, "closed:", st.SessionsClosed, st.ClosedByCode)
