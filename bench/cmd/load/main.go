@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"math"
 	"os"
 	"sync"
 	"time"
@@ -65,6 +66,11 @@ type emitter struct {
 
 func (e *emitter) emit(r *result) {
 	e.mu.Lock() // held until exit: a second caller never writes
+	for k, v := range r.Metrics {
+		if math.IsNaN(v) || math.IsInf(v, 0) { // no figure (no message, say): JSON has no NaN
+			delete(r.Metrics, k)
+		}
+	}
 	b, err := json.Marshal(r)
 	if err != nil {
 		log.Fatal(err)
