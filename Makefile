@@ -94,6 +94,7 @@ run:
 	$(GO) run ./examples/echo
 
 ## bench: micro benchmarks, the side-by-side load benchmark (bench/results.md), the cluster fan-out, 3 nodes against 1
+##        (BENCH_BEFORE=<rev> and BENCH_LOAD_BEFORE=<rev> add the library and the load generator at <rev>: bench/README.md)
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 	bash bench/run.sh

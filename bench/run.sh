@@ -7,6 +7,10 @@
 #   BENCH_QUICK=1 bash bench/run.sh   # smoke run, ~1-2 minutes
 #   BENCH_SERVERS="igm ours" ...      # a subset of servers (raw igm node ours)
 #   BENCH_SCENARIOS="ws-echo-100" ... # a subset of scenarios
+#   BENCH_BEFORE=e9cb716 ...          # adds a column ours@e9cb716: servers/ours
+#                                     # built against the library at that revision
+#   BENCH_LOAD_BEFORE=9d90964 ...     # adds a column load@9d90964: the ours server
+#                                     # driven by cmd/load as it was at that revision
 #
 # Output: bench/results.md (table) and bench/results.jsonl (raw figures);
 # BENCH_OUT_DIR changes where they go.
@@ -16,6 +20,8 @@ BENCH="$(cd "$(dirname "$0")" && pwd)"
 OUT_DIR="${BENCH_OUT_DIR:-$BENCH}"
 QUICK="${BENCH_QUICK:-0}"
 SERVERS="${BENCH_SERVERS:-raw igm node ours}"
+BEFORE="${BENCH_BEFORE:-}"
+LOAD_BEFORE="${BENCH_LOAD_BEFORE:-}"
 WORK="$(mktemp -d /tmp/sockjs-bench.XXXXXX)"
 BIN="$WORK/bin"
 JSONL="$WORK/results.jsonl"
@@ -65,6 +71,26 @@ fi
 
 # ---------------------------------------------------------------- build
 cd "$BENCH"
+
+TOP="$(git -C "$BENCH" rev-parse --show-toplevel 2>/dev/null)"
+
+# build_at REV PKG OUT builds bench/PKG as it is at git revision REV, against
+# the library at REV: the revision is exported (git archive) to $WORK, out of
+# the repository (no go.work above it), and its bench module is pointed at
+# that export by a replace directive written into the copy only.
+build_at() {
+	local rev=$1 pkg=$2 out=$3 src="$WORK/src-$1"
+	if [ ! -d "$src" ]; then
+		mkdir -p "$src" && git -C "$TOP" archive "$rev" | tar -x -C "$src" || return 1
+	fi
+	[ -d "$src/bench/$pkg" ] || { echo "no bench/$pkg at $rev"; return 1; }
+	(cd "$src/bench" && go mod edit -replace github.com/gosockjs/sockjs=../ &&
+		GOWORK=off GOTOOLCHAIN=local GOFLAGS=-mod=mod go build -o "$out" "./$pkg")
+}
+
+# short_rev REV prints the abbreviated commit of REV.
+short_rev() { git -C "$BENCH" rev-parse --short=7 "$1^{commit}" 2>/dev/null; }
+
 log "building load generator and Go servers"
 go build -o "$BIN/" ./cmd/load ./cmd/report ./servers/raw ./servers/igm || exit 1
 available=""
@@ -91,14 +117,37 @@ for s in $SERVERS; do
 	*) log "unknown server $s" ;;
 	esac
 done
+# The "before" columns. ours@REV is the library at REV behind REV's own
+# servers/ours (a server at a revision before /echo-deflate gets no
+# deflate-on runs); load@REV is the current ours server driven by REV's
+# cmd/load, in the scenarios that load generator has.
+BEFORE_COL="" LOAD_COL="" BEFORE_DEFLATE=no
+if [ -n "$BEFORE" ]; then
+	if r=$(short_rev "$BEFORE") && BEFORE_COL="ours@$r" && build_at "$BEFORE" servers/ours "$BIN/$BEFORE_COL" >"$WORK/before-build.txt" 2>&1; then
+		available="$available $BEFORE_COL"
+		grep -q echo-deflate "$WORK/src-$BEFORE"/bench/servers/ours/*.go && BEFORE_DEFLATE=yes
+	else
+		BEFORE_COL="${BEFORE_COL:-ours@$BEFORE}"
+		printf '%s\tdoes not build: %s\n' "$BEFORE_COL" "$(head -c 600 "$WORK/before-build.txt" | tr '\n\t' '  ')" >>"$SKIPPED"
+	fi
+fi
+if [ -n "$LOAD_BEFORE" ]; then
+	if r=$(short_rev "$LOAD_BEFORE") && LOAD_COL="load@$r" && build_at "$LOAD_BEFORE" cmd/load "$BIN/$LOAD_COL" >"$WORK/load-before-build.txt" 2>&1; then
+		case " $available " in *" ours "*) available="$available $LOAD_COL" ;; *) log "no ours server: no $LOAD_COL column" ;; esac
+	else
+		LOAD_COL="${LOAD_COL:-load@$LOAD_BEFORE}"
+		printf '%s\tdoes not build: %s\n' "$LOAD_COL" "$(head -c 600 "$WORK/load-before-build.txt" | tr '\n\t' '  ')" >>"$SKIPPED"
+	fi
+fi
 
 # ---------------------------------------------------------------- runs
 SURL=""
-start_server() { # name
+start_server() { # column
 	local name=$1 logf="$WORK/$1.log"
 	case "$name" in
 	node) (cd servers/node && exec "${SRV_PIN[@]}" node server.js --addr 127.0.0.1:0) >"$logf" 2>&1 &
 		;;
+	load@*) "${SRV_PIN[@]}" "$BIN/ours" -addr 127.0.0.1:0 >"$logf" 2>&1 & ;;
 	*) "${SRV_PIN[@]}" "$BIN/$name" -addr 127.0.0.1:0 >"$logf" 2>&1 & ;;
 	esac
 	SPID=$!
@@ -154,18 +203,37 @@ wait_quiet() {
 	done
 }
 
-# scenario name | load arguments | runs against raw?
+# scenario name | load arguments | columns: all, sockjs (all but raw), plain
+# (raw, ours and ours@REV: a payload of JSON, no compression) or deflate (raw
+# and ours, and ours@REV if its server has /echo-deflate)
 SCENARIOS=(
-	"ws-echo-1|-scenario echo -transport websocket -sessions 1|yes"
-	"ws-echo-100|-scenario echo -transport websocket -sessions 100|yes"
-	"ws-echo-1000|-scenario echo -transport websocket -sessions 1000|yes"
-	"ws-pipelined|-scenario echo -transport websocket -sessions 100 -inflight 32|yes"
-	"broadcast-ws|-scenario broadcast -transport websocket -sessions 1000|yes"
-	"broadcast-xhr-streaming|-scenario broadcast -transport xhr-streaming -sessions 1000|no"
-	"idle-ws|-scenario idle -transport websocket -sessions $IDLE_WS|yes"
-	"idle-xhr-streaming|-scenario idle -transport xhr-streaming -sessions $IDLE_XHR|no"
-	"xhr-polling-echo|-scenario echo -transport xhr-polling -sessions 100|no"
+	"ws-echo-1|-scenario echo -transport websocket -sessions 1|all"
+	"ws-echo-100|-scenario echo -transport websocket -sessions 100|all"
+	"ws-echo-1000|-scenario echo -transport websocket -sessions 1000|all"
+	"ws-pipelined|-scenario echo -transport websocket -sessions 100 -inflight 32|all"
+	"broadcast-ws|-scenario broadcast -transport websocket -sessions 1000|all"
+	"broadcast-xhr-streaming|-scenario broadcast -transport xhr-streaming -sessions 1000|sockjs"
+	"idle-ws|-scenario idle -transport websocket -sessions $IDLE_WS|all"
+	"idle-xhr-streaming|-scenario idle -transport xhr-streaming -sessions $IDLE_XHR|sockjs"
+	"xhr-polling-echo|-scenario echo -transport xhr-polling -sessions 100|sockjs"
 )
+for p in small chat doc; do
+	SCENARIOS+=(
+		"ws-deflate-off-$p|-scenario echo -transport websocket -sessions 100 -payload-kind $p|plain"
+		"ws-deflate-on-$p|-scenario echo -transport websocket -sessions 100 -payload-kind $p -path /echo-deflate -deflate|deflate"
+	)
+done
+
+# runs_in COLUMN CLASS: does the column run scenarios of that class?
+runs_in() {
+	case "$2" in
+	all) return 0 ;;
+	sockjs) [ "$1" != raw ] ;;
+	plain) [ "$1" = raw ] || [ "$1" = ours ] || [ "$1" = "$BEFORE_COL" ] ;;
+	deflate) [ "$1" = raw ] || [ "$1" = ours ] || { [ "$1" = "$BEFORE_COL" ] && [ "$BEFORE_DEFLATE" = yes ]; } ;;
+	*) return 1 ;;
+	esac
+}
 
 want_scenario() {
 	[ -z "${BENCH_SCENARIOS:-}" ] && return 0
@@ -175,10 +243,12 @@ want_scenario() {
 
 t0=$(date +%s)
 for entry in "${SCENARIOS[@]}"; do
-	IFS='|' read -r scen args rawok <<<"$entry"
+	IFS='|' read -r scen args class <<<"$entry"
 	want_scenario "$scen" || continue
 	for s in $available; do
-		[ "$s" = raw ] && [ "$rawok" = no ] && continue
+		runs_in "$s" "$class" || continue
+		load="$BIN/load"
+		[ "$s" = "$LOAD_COL" ] && load="$BIN/$LOAD_COL"
 		kindargs=(-kind sockjs)
 		[ "$s" = raw ] && kindargs=(-kind raw)
 		gr=true
@@ -201,7 +271,7 @@ for entry in "${SCENARIOS[@]}"; do
 			log "$scen on $s ($SURL)$([ "$try" -gt 1 ] && echo " try $try")"
 			: >"$WORK/one.jsonl"
 			# shellcheck disable=SC2086
-			timeout 240 "${LOAD_PIN[@]}" "$BIN/load" -url "$SURL" -pid "$SPID" -goroutines="$gr" \
+			timeout 240 "${LOAD_PIN[@]}" "$load" -url "$SURL" -pid "$SPID" -goroutines="$gr" \
 				-server "$s" -name "$scen" -out "$WORK/one.jsonl" "${kindargs[@]}" $args \
 				-warmup "$WARMUP" -duration "$DUR" -rounds "$ROUNDS" -settle "$SETTLE" \
 				2>"$WORK/load.err"
@@ -245,7 +315,20 @@ cols=""
 for s in raw igm node ours; do
 	case " $SERVERS " in *" $s "*) cols="$cols,$s" ;; esac
 done
+compare=""
+: >"$WORK/legend.md"
+if [ -n "$BEFORE_COL" ]; then
+	cols="$cols,$BEFORE_COL"
+	compare="$compare;ours:$BEFORE_COL=The library now (ours) and at ${BEFORE_COL#ours@} ($BEFORE_COL), same load generator"
+	echo "- $BEFORE_COL: servers/ours as it was at ${BEFORE_COL#ours@}, built against the library at that revision (\`BENCH_BEFORE=$BEFORE\`)." >>"$WORK/legend.md"
+fi
+if [ -n "$LOAD_COL" ]; then
+	cols="$cols,$LOAD_COL"
+	compare="$compare;ours:$LOAD_COL=Load generator: cmd/load on package client (ours) and as it was at ${LOAD_COL#load@} ($LOAD_COL), same ours server binary"
+	echo "- $LOAD_COL: the ours server binary of this run, driven by cmd/load as it was at ${LOAD_COL#load@}, its own SockJS client (\`BENCH_LOAD_BEFORE=$LOAD_BEFORE\`); runs alternate with the ours column's, scenario by scenario." >>"$WORK/legend.md"
+fi
 mkdir -p "$OUT_DIR"
 cp "$JSONL" "$OUT_DIR/results.jsonl"
-"$BIN/report" -in "$JSONL" -out "$OUT_DIR/results.md" -servers "${cols#,}" -header "$WORK/header.md" -skipped "$SKIPPED" -max-other "$MAX_OTHER" || exit 1
+"$BIN/report" -in "$JSONL" -out "$OUT_DIR/results.md" -servers "${cols#,}" -header "$WORK/header.md" -legend "$WORK/legend.md" \
+	-compare "${compare#;}" -skipped "$SKIPPED" -max-other "$MAX_OTHER" || exit 1
 log "wrote $OUT_DIR/results.md"

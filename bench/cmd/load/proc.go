@@ -57,9 +57,9 @@ func rssKiB(pid int) (int64, error) {
 }
 
 // goroutines asks a Go server for runtime.NumGoroutine(); -1 when the server
-// has no such endpoint (node).
-func goroutines(base string) int {
-	if !*goroutineEndpoint {
+// has no such endpoint (node: has is false).
+func goroutines(base string, has bool) int {
+	if !has {
 		return -1
 	}
 	c := &http.Client{Timeout: 5 * time.Second}

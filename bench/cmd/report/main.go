@@ -80,6 +80,12 @@ var rows = []row{
 	{"xhr-polling-echo", "p50_ms", "xhr-polling echo: p50 ↓", false, ms},
 	{"xhr-polling-echo", "p99_ms", "xhr-polling echo: p99 ↓", false, ms},
 	{"xhr-polling-echo", "cpu_us_per_rt", "xhr-polling echo: server CPU/round trip ↓", false, us},
+	{"ws-deflate-off-chat", "msgs_per_s", "ws echo of a 200 B JSON chat message, 100 sessions: msgs/s ↑", true, rate},
+	{"ws-deflate-off-chat", "cpu_us_per_msg", "ws echo of a 200 B chat message: server CPU/msg ↓", false, us},
+	{"ws-deflate-on-chat", "cpu_us_per_msg", "the same with permessage-deflate: server CPU/msg ↓", false, us},
+	{"ws-deflate-off-doc", "msgs_per_s", "ws echo of a 4 KB JSON document, 100 sessions: msgs/s ↑", true, rate},
+	{"ws-deflate-off-doc", "cpu_us_per_msg", "ws echo of a 4 KB document: server CPU/msg ↓", false, us},
+	{"ws-deflate-on-doc", "cpu_us_per_msg", "the same with permessage-deflate: server CPU/msg ↓", false, us},
 }
 
 func main() {
@@ -89,6 +95,8 @@ func main() {
 	header := flag.String("header", "", "file with markdown to put above the table (machine, mode)")
 	maxOther := flag.Float64("max-other", 0.2, "mark figures measured while other processes used more cores than this")
 	skipped := flag.String("skipped", "", "file with lines 'server<TAB>reason' for servers that could not run")
+	compare := flag.String("compare", "", "semicolon-separated A:B=title: a table of the ratios A/B, scenario by scenario")
+	legend := flag.String("legend", "", "file with markdown to put under the table (what the columns are)")
 	flag.Parse()
 
 	cols := strings.Split(*servers, ",")
@@ -135,6 +143,12 @@ func main() {
 	b.WriteString("↑ higher is better (ratios ≤ 1), ↓ lower is better (ratios ≥ 1). ")
 	b.WriteString("n/a: scenario not applicable (raw has no xhr transports; node has no goroutines). ")
 	b.WriteString("err: the run failed, see the notes below.\n\n")
+	if *legend != "" {
+		if l, err := os.ReadFile(*legend); err == nil {
+			b.Write(l)
+			b.WriteString("\n")
+		}
+	}
 	b.WriteString("| scenario / metric |")
 	for _, c := range cols {
 		b.WriteString(" " + c + " |")
@@ -213,7 +227,11 @@ func main() {
 		b.WriteString("---:|")
 	}
 	b.WriteString("\n")
-	for _, s := range []string{"ws-echo-1", "ws-echo-100", "ws-echo-1000", "ws-pipelined", "broadcast-ws", "broadcast-xhr-streaming", "xhr-polling-echo"} {
+	for _, s := range []string{"ws-echo-1", "ws-echo-100", "ws-echo-1000", "ws-pipelined", "broadcast-ws", "broadcast-xhr-streaming", "xhr-polling-echo",
+		"ws-deflate-off-small", "ws-deflate-on-small", "ws-deflate-off-chat", "ws-deflate-on-chat", "ws-deflate-off-doc", "ws-deflate-on-doc"} {
+		if res[s] == nil {
+			continue
+		}
 		b.WriteString("| " + s + " |")
 		for _, c := range cols {
 			r := res[s][c]
@@ -238,6 +256,14 @@ func main() {
 	if disturbed {
 		note(fmt.Sprintf("† measured while other processes kept more than %.0f %% of a core busy (the quietest of the tries): "+
 			"throughput and latency are understated there; CPU per message is the steadier figure", 100**maxOther))
+	}
+	writeCompression(&b, res, cols)
+	for _, c := range strings.Split(*compare, ";") {
+		if pair, title, ok := strings.Cut(c, "="); ok {
+			if x, y, ok := strings.Cut(pair, ":"); ok {
+				writeCompare(&b, res, x, y, title)
+			}
+		}
 	}
 	if len(notes) > 0 {
 		b.WriteString("\nNotes:\n\n")

@@ -1,9 +1,11 @@
 // Command ours serves the benchmark services with this library
 // (github.com/gosockjs/sockjs), through its public API only.
 //
-//	/echo       SockJS echo
-//	/broadcast  SockJS; receives what POST /trigger broadcasts
-//	/trigger    POST; the body is passed to Handler.Broadcast
+//	/echo          SockJS echo
+//	/echo-deflate  the same with Options.Compression: permessage-deflate on
+//	               the websockets of clients that offer it
+//	/broadcast     SockJS; receives what POST /trigger broadcasts
+//	/trigger       POST; the body is passed to Handler.Broadcast
 package main
 
 import (
@@ -35,10 +37,15 @@ func main() {
 		ResponseLimit:   128 * 1024,
 	}
 	eh := sockjs.NewHandler("/echo", echo, none{}, opts)
+	dopts := opts
+	dopts.Compression = true
+	dh := sockjs.NewHandler("/echo-deflate", echo, none{}, dopts)
 	bh := sockjs.NewHandler("/broadcast", member, none{}, opts)
 	mux := http.NewServeMux()
 	mux.Handle("/echo", eh)
 	mux.Handle("/echo/", eh)
+	mux.Handle("/echo-deflate", dh)
+	mux.Handle("/echo-deflate/", dh)
 	mux.Handle("/broadcast", bh)
 	mux.Handle("/broadcast/", bh)
 	mux.HandleFunc("/trigger", func(w http.ResponseWriter, r *http.Request) {

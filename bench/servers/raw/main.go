@@ -1,9 +1,13 @@
 // Command raw is the "limit" baseline: plain gorilla/websocket echo and
 // broadcast, no SockJS framing.
 //
-//	/echo       websocket; every text message is written back
-//	/broadcast  websocket; receives what POST /trigger broadcasts
-//	/trigger    POST; the body is sent to every /broadcast connection
+//	/echo          websocket; every text message is written back
+//	/echo-deflate  the same, negotiating permessage-deflate with clients that offer it
+//	/broadcast     websocket; receives what POST /trigger broadcasts
+//	/trigger       POST; the body is sent to every /broadcast connection
+//
+// The websocket paths are served at <path>/websocket too, where package
+// client's websocket-raw transport dials them.
 package main
 
 import (
@@ -23,6 +27,14 @@ var upgrader = websocket.Upgrader{
 	CheckOrigin:     func(*http.Request) bool { return true },
 }
 
+// deflater is upgrader with permessage-deflate, at gorilla's default
+// level (1, as the library's Options.CompressionLevel).
+var deflater = websocket.Upgrader{
+	WriteBufferPool:   &sync.Pool{},
+	CheckOrigin:       func(*http.Request) bool { return true },
+	EnableCompression: true,
+}
+
 type peer struct {
 	mu sync.Mutex
 	c  *websocket.Conn
@@ -33,8 +45,13 @@ var (
 	peers   = map[*peer]struct{}{}
 )
 
-func echo(w http.ResponseWriter, r *http.Request) {
-	c, err := upgrader.Upgrade(w, r, nil)
+// echo returns the echo handler of up.
+func echo(up *websocket.Upgrader) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { serveEcho(up, w, r) }
+}
+
+func serveEcho(up *websocket.Upgrader, w http.ResponseWriter, r *http.Request) {
+	c, err := up.Upgrade(w, r, nil)
 	if err != nil {
 		return
 	}
@@ -99,8 +116,11 @@ func trigger(w http.ResponseWriter, r *http.Request) {
 func main() {
 	flag.Parse()
 	mux := http.NewServeMux()
-	mux.HandleFunc("/echo", echo)
-	mux.HandleFunc("/broadcast", broadcast)
+	for _, p := range []string{"", "/websocket"} {
+		mux.HandleFunc("/echo"+p, echo(&upgrader))
+		mux.HandleFunc("/echo-deflate"+p, echo(&deflater))
+		mux.HandleFunc("/broadcast"+p, broadcast)
+	}
 	mux.HandleFunc("/trigger", trigger)
 	srvutil.Debug(mux)
 	srvutil.Serve(mux)
