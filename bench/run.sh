@@ -144,6 +144,9 @@ fi
 SURL=""
 start_server() { # column
 	local name=$1 logf="$WORK/$1.log"
+	# Truncated here, not only by the background job's redirection: that one
+	# may run after the loop below has read the previous run's address.
+	: >"$logf"
 	case "$name" in
 	node) (cd servers/node && exec "${SRV_PIN[@]}" node server.js --addr 127.0.0.1:0) >"$logf" 2>&1 &
 		;;
