@@ -108,43 +108,39 @@ func echo(c *sockjs.Conn, ev sockjs.Event) {
 	}
 }
 
-// until waits for cond, evaluated under the log's lock after every call,
-// and fails the test after waitFor.
-func (l *eventLog) until(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	timeout := time.After(waitFor)
+// watch reports whether cond, evaluated under the log's lock at once and
+// after every call, holds at some time within d.
+func (l *eventLog) watch(d time.Duration, cond func() bool) bool {
+	timeout := time.After(d)
 	for {
 		l.mu.Lock()
 		ok, added := cond(), l.added
 		l.mu.Unlock()
 		if ok {
-			return
+			return true
 		}
 		select {
 		case <-added:
 		case <-timeout:
-			t.Fatalf("not within %v: %s", waitFor, what)
+			return false
 		}
 	}
 }
 
-// never fails the test if cond, evaluated under the log's lock after every
-// call, holds at any time within quiet.
+// until waits for cond and fails the test if it does not hold within
+// waitFor.
+func (l *eventLog) until(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	if !l.watch(waitFor, cond) {
+		t.Fatalf("not within %v: %s", waitFor, what)
+	}
+}
+
+// never fails the test if cond holds at any time within quiet.
 func (l *eventLog) never(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	timeout := time.After(quiet)
-	for {
-		l.mu.Lock()
-		bad, added := cond(), l.added
-		l.mu.Unlock()
-		if bad {
-			t.Fatalf("happened, and must not: %s", what)
-		}
-		select {
-		case <-added:
-		case <-timeout:
-			return
-		}
+	if l.watch(quiet, cond) {
+		t.Fatalf("happened, and must not: %s", what)
 	}
 }
 
